@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from .models import AuditEntry, Case, Document, HumanTask, ProcessDefinition, Role, RoleAssignment, Unit
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "level", "parent", "path", "doc_prefix"]
+    readonly_fields = ["path"]
+
+
+admin.site.register(Role)
+admin.site.register(RoleAssignment)
+
+
+@admin.register(ProcessDefinition)
+class ProcessDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["key", "version", "deployed_by", "deployed_at", "content_hash"]
+    readonly_fields = [f.name for f in ProcessDefinition._meta.fields]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["pk", "procedure", "title", "applicant_name", "village", "status"]
+    list_filter = ["procedure", "status"]
+    exclude = ["state"]
+
+
+@admin.register(HumanTask)
+class HumanTaskAdmin(admin.ModelAdmin):
+    list_display = ["pk", "case", "title", "lane", "status", "assignee", "due_at"]
+    list_filter = ["procedure", "status", "lane"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "case", "action", "actor", "summary"]
+    list_filter = ["action"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "case", "status", "issued_on"]
+    exclude = ["pdf"]

@@ -1,0 +1,309 @@
+"""Engine data: the organisation tree, process definitions, cases, the inbox and the audit trail.
+
+The engine knows nothing about any single procedure. A procedure is a BPMN diagram (plus DMN
+tables) deployed as a ``ProcessDefinition``; a ``Case`` is one running instance of it; each
+ready user task of a case is one ``HumanTask`` row, which is what inboxes read, so listing
+tasks never deserialises a workflow.
+"""
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class UnitLevel(models.TextChoices):
+    COUNTY = "county", "县/区"
+    TOWNSHIP = "township", "乡镇/街道"
+    VILLAGE = "village", "村/社区"
+
+
+class Unit(models.Model):
+    """A node of the jurisdiction tree: county → township → village.
+
+    ``path`` is a materialised path ("/1/4/9/") so that "jurisdiction contains village" is one
+    indexed prefix test instead of a recursive query.
+    """
+
+    name = models.CharField(max_length=100)
+    level = models.CharField(max_length=10, choices=UnitLevel.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+    # Issuer prefix for document numbers, e.g. "婺民" for 婺城区民政局 (county units only).
+    doc_prefix = models.CharField(max_length=20, blank=True)
+    # Issuing office printed on documents, e.g. "金华市婺城区民政局".
+    office_name = models.CharField(max_length=100, blank=True)
+    # Per-unit settings read by diagrams, e.g. {"dibao_monthly": 1050}.
+    settings = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["path"]
+        permissions = [("supervise_unit", "可修改本辖区审批流程")]
+
+    def __str__(self):
+        return self.name
+
+    _PARENT_LEVEL = {UnitLevel.COUNTY: None, UnitLevel.TOWNSHIP: UnitLevel.COUNTY,
+                     UnitLevel.VILLAGE: UnitLevel.TOWNSHIP}
+
+    def clean(self):
+        expected = self._PARENT_LEVEL[self.level]
+        actual = self.parent.level if self.parent_id else None
+        if expected != actual:
+            raise ValidationError(f"{self.get_level_display()}的上级必须是"
+                                  f"{UnitLevel(expected).label if expected else '无'}")
+
+    def ancestor_at(self, level: str) -> "Unit | None":
+        """The unit at ``level`` on the way up from here (self included)."""
+        unit = self
+        while unit is not None and unit.level != level:
+            unit = unit.parent
+        return unit
+
+    def contains(self, other: "Unit") -> bool:
+        return other.path.startswith(self.path)
+
+    @property
+    def county(self) -> "Unit":
+        return self.ancestor_at(UnitLevel.COUNTY)
+
+
+class Role(models.Model):
+    """A role that BPMN lanes name (``township_staff``, ``department:公安`` ...).
+
+    ``level`` says which unit of the case's village the role's candidate jurisdiction is.
+    """
+
+    code = models.CharField(max_length=60, primary_key=True)
+    name = models.CharField(max_length=60)
+    level = models.CharField(max_length=10, choices=UnitLevel.choices, blank=True,
+                             help_text="empty for the applicant role")
+
+    def __str__(self):
+        return self.name
+
+
+APPLICANT_ROLE = "applicant"
+
+
+class RoleAssignment(models.Model):
+    """User ``user`` holds ``role`` for every case whose village lies within ``unit``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="role_assignments")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role", "unit"],
+                                               name="unique_role_assignment")]
+
+    def __str__(self):
+        return f"{self.user} {self.role_id}@{self.unit}"
+
+
+class ProcessDefinition(models.Model):
+    """One deployed version of a procedure's diagram and decision tables. Immutable."""
+
+    key = models.CharField(max_length=60, help_text="procedure key, e.g. temporary_relief")
+    name = models.CharField(max_length=100)
+    version = models.PositiveIntegerField()
+    process_id = models.CharField(max_length=100, help_text="id of the executable BPMN process")
+    bpmn_xml = models.TextField()
+    dmn_xml = models.JSONField(default=list, help_text="list of DMN documents (XML strings)")
+    content_hash = models.CharField(max_length=64, db_index=True)
+    # Serialised spec, stored once per version rather than once per case.
+    spec_json = models.JSONField()
+    deployed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    deployed_at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["key", "-version"]
+        constraints = [models.UniqueConstraint(fields=["key", "version"],
+                                               name="unique_definition_version")]
+
+    def __str__(self):
+        return f"{self.key} v{self.version}"
+
+
+class CaseStatus(models.TextChoices):
+    RUNNING = "running", "办理中"
+    COMPLETED = "completed", "已办结"
+    ERROR = "error", "异常"
+
+
+class Case(models.Model):
+    """One running (or finished) instance of a process definition, for one applicant."""
+
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT,
+                                   related_name="cases")
+    procedure = models.CharField(max_length=60, db_index=True)
+    title = models.CharField(max_length=200)
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="cases")
+    applicant_name = models.CharField(max_length=50)
+    applicant_id_number = models.CharField(max_length=18, blank=True)
+    village = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
+    village_path = models.CharField(max_length=255, db_index=True, editable=False)
+    status = models.CharField(max_length=12, choices=CaseStatus.choices,
+                              default=CaseStatus.RUNNING, db_index=True)
+    # What the workflow knows; a copy of the workflow's data kept for pages and documents.
+    data = models.JSONField(default=dict)
+    # Serialised workflow without its spec (the spec lives on the definition).
+    state = models.JSONField(default=dict)
+    serializer_version = models.CharField(max_length=20, blank=True)
+    # Earliest due time of a waiting timer; the periodic sweep reads this index.
+    next_timer_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.title}（{self.applicant_name}）"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "待办"
+    COMPLETED = "completed", "已办"
+    CANCELLED = "cancelled", "已取消"
+
+
+class HumanTask(models.Model):
+    """A ready user task, denormalised for the inbox. Written in the same transaction as the
+    case's state, so the inbox never disagrees with the workflow."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    procedure = models.CharField(max_length=60, db_index=True)
+    task_id = models.UUIDField(help_text="SpiffWorkflow task id")
+    spec_name = models.CharField(max_length=100, help_text="BPMN element id")
+    title = models.CharField(max_length=200)
+    lane = models.CharField(max_length=60, db_index=True, help_text="role code")
+    village = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    village_path = models.CharField(max_length=255, db_index=True)
+    # The unit at the lane's level containing the village, shown as "候选辖区".
+    candidate_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    township = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="claimed_tasks")
+    status = models.CharField(max_length=12, choices=TaskStatus.choices,
+                              default=TaskStatus.OPEN, db_index=True)
+    form_data = models.JSONField(default=dict, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["case", "task_id"],
+                                               name="unique_task_per_case")]
+
+    def __str__(self):
+        return f"{self.title}（{self.case.applicant_name}）"
+
+
+class AuditAction(models.TextChoices):
+    DEPLOYED = "deployed", "部署流程"
+    STARTED = "started", "发起申请"
+    CLAIMED = "claimed", "认领"
+    RELEASED = "released", "释放"
+    COMPLETED = "completed", "办理"
+    DECISION = "decision", "作出决定"
+    DOCUMENT = "document", "生成文书"
+    TIMER = "timer", "定时器触发"
+    FINISHED = "finished", "办结"
+    ERROR = "error", "异常"
+
+
+class AuditEntry(models.Model):
+    """Append-only trail: who did what to which case, when, and what data changed."""
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="audit")
+    task = models.ForeignKey(HumanTask, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    summary = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = "audit entries"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("audit entries are append-only")
+
+
+class DocumentSequence(models.Model):
+    """The last number used per issuer, document type and year (婺民救〔2026〕12号)."""
+
+    issuer_code = models.CharField(max_length=20)
+    doc_type = models.CharField(max_length=60)
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer_code", "doc_type", "year"],
+                                               name="unique_document_sequence")]
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", "生成中"
+    READY = "ready", "已生成"
+    FAILED = "failed", "生成失败"
+
+
+class Document(models.Model):
+    """An issued document. Its number is allocated with the decision and never changes;
+    re-rendering keeps it. The PDF lives in the database so every server can serve it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    doc_type = models.CharField(max_length=60)
+    title = models.CharField(max_length=100)
+    issuer_code = models.CharField(max_length=20)
+    year = models.PositiveIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=60, unique=True)
+    issued_on = models.DateField()
+    issuer_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    holder_name = models.CharField(max_length=50)
+    holder_id_masked = models.CharField(max_length=18, blank=True)
+    # Case data frozen at issue time, so a re-render prints the same facts.
+    context = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=DocumentStatus.choices,
+                              default=DocumentStatus.PENDING)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["issuer_code", "doc_type", "year",
+                                                       "sequence"],
+                                               name="unique_document_sequence_number")]
+
+    def __str__(self):
+        return f"{self.title} {self.number}"

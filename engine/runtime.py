@@ -1,0 +1,240 @@
+"""The only place that touches SpiffWorkflow: parsing, the script engine, serialisation.
+
+Everything else in the product calls ``engine.services``; nothing outside ``engine`` imports
+SpiffWorkflow.
+"""
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.util.task import TaskState
+
+from .sandbox import SandboxEnvironment, UnsafeExpression
+
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+SERIALIZER_VERSION = SERIALIZER.VERSION
+
+# Service-task operations the engine understands. Diagrams call them with
+# <spiffworkflow:serviceTaskOperator id="issue_document"> and parameters.
+SERVICE_OPERATIONS = {
+    "issue_document": {"doc_type"},
+}
+
+
+class DefinitionError(ValueError):
+    """A diagram or decision table cannot be deployed; the message says why (in Chinese)."""
+
+
+class RuntimeFailure(RuntimeError):
+    """The workflow failed while running (a script error, a missing variable...)."""
+
+
+@dataclass
+class Effect:
+    """A side effect a service task asked for while the workflow ran.
+
+    The workflow run is pure; effects are carried out by ``engine.services`` in the same
+    transaction that saves the new state, so a rolled-back run leaves no document behind.
+    """
+
+    operation: str
+    params: dict
+    task_spec: str
+    data: dict = field(default_factory=dict)
+
+
+class ScriptEngine(PythonScriptEngine):
+    """Sandboxed expressions plus service tasks that record effects."""
+
+    def __init__(self):
+        super().__init__(environment=SandboxEnvironment({}))
+        self.effects: list[Effect] = []
+
+    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
+        if operation_name not in SERVICE_OPERATIONS:
+            raise WorkflowException(f"未知的服务操作：{operation_name}", task_spec=task.task_spec)
+        params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
+        self.effects.append(Effect(operation_name, params, task.task_spec.bpmn_id,
+                                   copy.deepcopy(task.data)))
+        return json.dumps(params)
+
+
+def _to_bytes(xml: str | bytes) -> bytes:
+    return xml.encode("utf-8") if isinstance(xml, str) else xml
+
+
+def executable_process_id(bpmn_xml: str | bytes) -> str:
+    """The id of the diagram's executable process (the first one if none is marked)."""
+    try:
+        root = etree.fromstring(_to_bytes(bpmn_xml))  # noqa: S320 - lxml, no entity resolution below
+    except etree.XMLSyntaxError as exc:
+        raise DefinitionError(f"BPMN 文件不是合法的 XML：{exc}") from exc
+    processes = root.findall("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")
+    if not processes:
+        raise DefinitionError("BPMN 文件中没有流程（process）元素")
+    for process in processes:
+        if process.get("isExecutable") == "true":
+            return process.get("id")
+    return processes[0].get("id")
+
+
+def parse(bpmn_xml: str | bytes, dmn_xmls: list[str | bytes], process_id: str):
+    """Parse a diagram and its tables into (spec, subprocess_specs) or raise DefinitionError."""
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_str(_to_bytes(bpmn_xml))
+        for dmn in dmn_xmls:
+            parser.add_dmn_str(_to_bytes(dmn))
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except etree.XMLSyntaxError as exc:
+        raise DefinitionError(f"文件不是合法的 XML：{exc}") from exc
+    except (SpiffWorkflowException, ValueError, KeyError) as exc:
+        raise DefinitionError(f"流程无法解析：{exc}") from exc
+    return spec, subprocess_specs
+
+
+def spec_to_json(spec, subprocess_specs) -> dict:
+    """Serialise a parsed spec once per definition version."""
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ScriptEngine())
+    dct = SERIALIZER.to_dict(workflow)
+    return {"spec": dct["spec"], "subprocess_specs": dct["subprocess_specs"]}
+
+
+def new_workflow(spec_json: dict, data: dict) -> tuple[BpmnWorkflow, ScriptEngine]:
+    """A fresh workflow for a spec stored as JSON, seeded with ``data``."""
+    engine = ScriptEngine()
+    spec = SERIALIZER.from_dict(copy.deepcopy(spec_json["spec"]))
+    subs = {name: SERIALIZER.from_dict(copy.deepcopy(sub))
+            for name, sub in spec_json["subprocess_specs"].items()}
+    workflow = BpmnWorkflow(spec, subs, script_engine=engine)
+    workflow.task_tree.set_data(**data)
+    return workflow, engine
+
+
+def load(spec_json: dict, state: dict) -> tuple[BpmnWorkflow, ScriptEngine]:
+    """Rebuild a workflow from its stored state. The script engine is not serialised, so a
+    fresh sandboxed one is attached on every load (otherwise the sandbox silently vanishes)."""
+    dct = copy.deepcopy(state)
+    dct["spec"] = copy.deepcopy(spec_json["spec"])
+    dct["subprocess_specs"] = copy.deepcopy(spec_json["subprocess_specs"])
+    SERIALIZER.migrate(dct)
+    workflow = SERIALIZER.from_dict(dct)
+    engine = ScriptEngine()
+    workflow.script_engine = engine
+    return workflow, engine
+
+
+def dump(workflow: BpmnWorkflow) -> dict:
+    """The workflow's state without its spec (stored once on the definition)."""
+    dct = SERIALIZER.to_dict(workflow)
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
+    return json.loads(json.dumps(dct))
+
+
+def run(workflow: BpmnWorkflow) -> None:
+    """Advance automatic steps (scripts, gateways, DMN, service tasks, due timers)."""
+    try:
+        workflow.do_engine_steps()
+    except UnsafeExpression as exc:
+        raise RuntimeFailure(f"表达式不安全：{exc}") from exc
+    except SpiffWorkflowException as exc:
+        raise RuntimeFailure(str(exc)) from exc
+
+
+def fire_timers(workflow: BpmnWorkflow) -> None:
+    """Fire timers whose time has come, then advance."""
+    try:
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        raise RuntimeFailure(str(exc)) from exc
+
+
+@dataclass
+class ReadyTask:
+    """What the inbox needs to know about a ready user task."""
+
+    task_id: str
+    spec_name: str
+    title: str
+    lane: str | None
+    properties: dict
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
+    tasks = []
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        spec = task.task_spec
+        tasks.append(ReadyTask(
+            task_id=str(task.id),
+            spec_name=spec.bpmn_id or spec.name,
+            title=spec.bpmn_name or spec.bpmn_id or spec.name,
+            lane=spec.lane,
+            properties=dict((getattr(spec, "extensions", None) or {}).get("properties", {})),
+        ))
+    return tasks
+
+
+def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
+    """Complete a ready user task with form data and advance the workflow."""
+    from uuid import UUID
+
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None or task.state != TaskState.READY:
+        raise RuntimeFailure("任务已不在待办状态")
+    task.set_data(**data)
+    try:
+        task.run()
+    except SpiffWorkflowException as exc:
+        raise RuntimeFailure(str(exc)) from exc
+    run(workflow)
+
+
+def workflow_data(workflow: BpmnWorkflow) -> dict:
+    """The data of the most recently completed task: what the case knows now."""
+    completed = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)]
+    if workflow.is_completed():
+        return dict(workflow.data) | dict(workflow.last_task.data if workflow.last_task else {})
+    latest = max(completed, key=lambda t: t.last_state_change, default=None)
+    return dict(latest.data) if latest else dict(workflow.task_tree.data)
+
+
+def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
+    """Earliest due time of a waiting timer event, for the periodic sweep's index."""
+    due = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        event = getattr(task.task_spec, "event_definition", None)
+        if isinstance(event, TimerEventDefinition):
+            value = task._get_internal_data("event_value")
+            if value:
+                due.append(TimerEventDefinition.get_datetime(value))
+    return min(due) if due else None
+
+
+def is_completed(workflow: BpmnWorkflow) -> bool:
+    return workflow.is_completed()
+
+
+def user_task_specs(spec, subprocess_specs) -> list[dict]:
+    """Every user task of a process and its subprocesses: id, name and lane."""
+    from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+
+    found = []
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            if isinstance(task_spec, UserTask):
+                found.append({"id": task_spec.bpmn_id, "name": task_spec.bpmn_name or
+                              task_spec.bpmn_id, "lane": task_spec.lane})
+    return found

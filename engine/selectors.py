@@ -1,0 +1,124 @@
+"""Reads, always scoped to the user asking.
+
+Jurisdiction is enforced by query scoping rather than per-object permissions: a user holds
+roles at units (``RoleAssignment``); a case in village V is visible to a staff user iff one of
+their units' materialised paths is a prefix of V's path, and a task is offered to them iff
+additionally its lane is the role they hold there. Scoping every query this way means a new
+case needs no permission rows, and a reassigned user sees the right cases at once.
+Applicants see only cases they filed (``Case.applicant``).
+
+Every lookup by primary key goes through ``*_get_for_user``: outsiders get 404 (they must not
+learn the case exists), insiders who may look but not act get 403 from the caller.
+"""
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import APPLICANT_ROLE, Case, Document, DocumentStatus, HumanTask, RoleAssignment
+from .models import TaskStatus, UnitLevel
+
+
+def role_assignments(user) -> list[RoleAssignment]:
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_role_assignments", None)
+    if cached is None:
+        cached = list(RoleAssignment.objects.filter(user=user).select_related("unit", "role"))
+        user._role_assignments = cached
+    return cached
+
+
+def is_staff_member(user) -> bool:
+    return bool(role_assignments(user))
+
+
+def _jurisdiction_q(user, field: str = "village_path") -> Q:
+    q = Q(pk__in=[])
+    for assignment in role_assignments(user):
+        q |= Q(**{f"{field}__startswith": assignment.unit.path})
+    return q
+
+
+def _offered_q(user) -> Q:
+    """Open tasks whose lane the user holds within the case's jurisdiction."""
+    q = Q(lane=APPLICANT_ROLE, case__applicant=user)
+    for assignment in role_assignments(user):
+        q |= Q(lane=assignment.role_id, village_path__startswith=assignment.unit.path)
+        if assignment.unit.level == UnitLevel.VILLAGE or assignment.role_id == "village_staff":
+            # 村委会代办: the applicant's own steps go to village staff when the case was
+            # filed on behalf of someone without an account.
+            q |= Q(lane=APPLICANT_ROLE, case__applicant__isnull=True,
+                   village_path__startswith=assignment.unit.path)
+    return q
+
+
+def case_list_for_user(*, user) -> QuerySet[Case]:
+    if not user.is_authenticated:
+        return Case.objects.none()
+    return (Case.objects.filter(_jurisdiction_q(user) | Q(applicant=user))
+            .select_related("village", "definition").distinct())
+
+
+def case_get_for_user(user, pk) -> Case:
+    try:
+        return case_list_for_user(user=user).get(pk=pk)
+    except (Case.DoesNotExist, ValueError):
+        raise Http404("案件不存在") from None
+
+
+def task_list_for_user(*, user) -> QuerySet[HumanTask]:
+    """The inbox: open tasks offered to the user and not claimed by someone else, plus tasks
+    the user claimed."""
+    if not user.is_authenticated:
+        return HumanTask.objects.none()
+    return (HumanTask.objects.filter(status=TaskStatus.OPEN)
+            .filter((_offered_q(user) & Q(assignee__isnull=True)) | Q(assignee=user))
+            .select_related("case", "village", "township", "candidate_unit", "assignee"))
+
+
+def user_can_act_on_task(user, task: HumanTask) -> bool:
+    """May ``user`` claim or complete ``task``? Checked again inside the case lock."""
+    if not user.is_authenticated:
+        return False
+    if task.assignee_id == user.pk:
+        return True
+    return HumanTask.objects.filter(pk=task.pk).filter(_offered_q(user)).exists()
+
+
+def task_get_for_user(user, pk) -> HumanTask:
+    """A task of a case the user may see (404 otherwise). Acting needs
+    ``user_can_act_on_task`` too."""
+    try:
+        task = HumanTask.objects.select_related("case", "village", "assignee").get(pk=pk)
+    except (HumanTask.DoesNotExist, ValueError):
+        raise Http404("任务不存在") from None
+    case_get_for_user(user, task.case_id)
+    return task
+
+
+def document_list_for_case(case: Case) -> QuerySet[Document]:
+    return case.documents.order_by("created_at")
+
+
+def document_get_for_user(user, uuid) -> Document:
+    """A document of a case the user may see; 404 for everyone else."""
+    try:
+        document = Document.objects.select_related("case").get(uuid=uuid)
+    except (Document.DoesNotExist, ValueError):
+        raise Http404("文书不存在") from None
+    case_get_for_user(user, document.case_id)
+    if document.status != DocumentStatus.READY:
+        raise Http404("文书尚未生成")
+    return document
+
+
+def document_get_public(uuid, checksum: str) -> Document:
+    """For the public verification page: the document only if the checksum matches."""
+    try:
+        document = Document.objects.get(uuid=uuid)
+    except (Document.DoesNotExist, ValueError):
+        raise Http404("文书不存在") from None
+    from .documents import document_checksum
+
+    if checksum != document_checksum(document):
+        raise Http404("校验码不符")
+    return document

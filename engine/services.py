@@ -1,0 +1,467 @@
+"""Writes: deploy definitions, start cases, claim/release/complete tasks, fire timers, issue
+documents.
+
+Every engine advance runs inside one transaction holding the case row's lock
+(``select_for_update``), and saves the workflow state, the inbox rows, the audit entries and
+any issued documents together: either all of it happens or none of it does.
+"""
+import hashlib
+import json
+import logging
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from . import runtime
+from .calendar import add_working_days
+from .models import (
+    APPLICANT_ROLE,
+    AuditAction,
+    AuditEntry,
+    Case,
+    CaseStatus,
+    Document,
+    DocumentSequence,
+    HumanTask,
+    ProcessDefinition,
+    Role,
+    RoleAssignment,
+    TaskStatus,
+    Unit,
+    UnitLevel,
+)
+from .registry import document_type
+from .runtime import DefinitionError, RuntimeFailure
+from .selectors import user_can_act_on_task
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DefinitionError",
+    "RuntimeFailure",
+    "TaskAlreadyHandled",
+    "definition_deploy",
+    "case_start",
+    "task_claim",
+    "task_release",
+    "task_complete",
+    "timers_fire_due",
+    "case_fire_timers",
+]
+
+
+class TaskAlreadyHandled(Exception):
+    """The task was completed, cancelled or claimed by someone else in the meantime."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Definitions
+
+
+def _content_hash(bpmn_xml: str, dmn_xmls: list[str]) -> str:
+    digest = hashlib.sha256(bpmn_xml.encode("utf-8"))
+    for dmn in dmn_xmls:
+        digest.update(b"\0")
+        digest.update(dmn.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def definition_check(*, bpmn_xml: str, dmn_xmls: list[str]) -> tuple[str, dict]:
+    """Parse and check a diagram; return (process_id, spec_json) or raise DefinitionError."""
+    process_id = runtime.executable_process_id(bpmn_xml)
+    spec, subprocess_specs = runtime.parse(bpmn_xml, dmn_xmls, process_id)
+    known_roles = set(Role.objects.values_list("code", flat=True))
+    problems = []
+    for task_spec in runtime.user_task_specs(spec, subprocess_specs):
+        if not task_spec["lane"]:
+            problems.append(f"用户任务“{task_spec['name']}”不在任何泳道中")
+        elif task_spec["lane"] not in known_roles:
+            problems.append(f"用户任务“{task_spec['name']}”所在泳道“{task_spec['lane']}”"
+                            f"不是已知角色")
+    if problems:
+        raise DefinitionError("；".join(problems))
+    return process_id, runtime.spec_to_json(spec, subprocess_specs)
+
+
+@transaction.atomic
+def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str],
+                      deployed_by=None, comment: str = "") -> ProcessDefinition:
+    """Deploy a diagram (+ tables) as the next version of procedure ``key``.
+
+    Deploying content identical to the current version deploys nothing and returns it.
+    Parse errors raise ``DefinitionError`` and nothing is stored.
+    """
+    process_id, spec_json = definition_check(bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls)
+    content_hash = _content_hash(bpmn_xml, dmn_xmls)
+    # Lock the procedure's existing versions so two deploys cannot take the same number.
+    current = (ProcessDefinition.objects.select_for_update().filter(key=key)
+               .order_by("-version").first())
+    if current is not None and current.content_hash == content_hash:
+        return current
+    version = (ProcessDefinition.objects.filter(key=key).aggregate(v=Max("version"))["v"]
+               or 0) + 1
+    definition = ProcessDefinition(
+        key=key, name=name, version=version, process_id=process_id, bpmn_xml=bpmn_xml,
+        dmn_xml=list(dmn_xmls), content_hash=content_hash, spec_json=spec_json,
+        deployed_by=deployed_by, comment=comment,
+    )
+    definition.full_clean()
+    definition.save()
+    AuditEntry.objects.create(
+        actor=deployed_by, action=AuditAction.DEPLOYED,
+        summary=f"部署 {name} 第 {version} 版",
+        data={"key": key, "version": version, "content_hash": content_hash,
+              "comment": comment},
+    )
+    return definition
+
+
+def definition_current(key: str) -> ProcessDefinition:
+    definition = ProcessDefinition.objects.filter(key=key).order_by("-version").first()
+    if definition is None:
+        raise LookupError(f"流程 {key} 尚未部署")
+    return definition
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+
+
+def _check_jsonable(data: dict) -> dict:
+    if not isinstance(data, dict):
+        raise ValueError("表单数据必须是字典")
+    for name in data:
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            raise ValueError(f"表单字段名不合法：{name!r}")
+    try:
+        return json.loads(json.dumps(data, ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"表单数据必须是 JSON 类型：{exc}") from exc
+
+
+@transaction.atomic
+def case_start(*, procedure: str, title: str, village: Unit, applicant_name: str,
+               applicant_id_number: str = "", applicant=None, data: dict,
+               started_by) -> Case:
+    """Open a case on the current version of ``procedure`` and run it to its first wait.
+
+    ``applicant`` is the applicant's account, or None when village staff file on behalf of
+    someone without one (村委会代办); the applicant's own tasks then go to village staff.
+    """
+    if village.level != UnitLevel.VILLAGE:
+        raise ValueError("案件必须属于村/社区")
+    definition = definition_current(procedure)
+    data = _check_jsonable(data)
+    county = village.county
+    seed = {**data, "county_settings": dict(county.settings) if county else {}}
+    workflow, script_engine = runtime.new_workflow(definition.spec_json, seed)
+    case = Case(
+        definition=definition, procedure=procedure, title=title, applicant=applicant,
+        applicant_name=applicant_name, applicant_id_number=applicant_id_number,
+        village=village, village_path=village.path, created_by=started_by,
+    )
+    case.full_clean(exclude=["state", "data"])
+    case.save()
+    AuditEntry.objects.create(case=case, actor=started_by, action=AuditAction.STARTED,
+                              summary=f"发起“{title}”", data={"form": data})
+    runtime.run(workflow)
+    _advance(case=case, workflow=workflow, script_engine=script_engine, actor=started_by)
+    return case
+
+
+def _candidate_unit(village: Unit, role: Role | None) -> Unit | None:
+    if role is None or not role.level:
+        return None
+    return village.ancestor_at(role.level)
+
+
+def _due_at(properties: dict, county: Unit | None, now) -> object:
+    settings = county.settings if county else {}
+    if "due_working_days" in properties:
+        return add_working_days(timezone.localtime(now), int(properties["due_working_days"]),
+                                settings)
+    if "due_hours" in properties:
+        return now + timedelta(hours=float(properties["due_hours"]))
+    return None
+
+
+def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
+    """Make the inbox rows match the workflow's ready user tasks."""
+    now = timezone.now()
+    ready = {t.task_id: t for t in runtime.ready_user_tasks(workflow)}
+    open_rows = {str(row.task_id): row for row in case.tasks.filter(status=TaskStatus.OPEN)}
+    for task_id, row in open_rows.items():
+        if task_id not in ready:  # e.g. cancelled by a boundary event
+            row.status = TaskStatus.CANCELLED
+            row.completed_at = now
+            row.save(update_fields=["status", "completed_at"])
+    roles = {role.code: role for role in Role.objects.filter(
+        code__in=[t.lane for t in ready.values() if t.lane])}
+    village = case.village
+    county = village.county
+    created = []
+    for task_id, ready_task in ready.items():
+        if task_id in open_rows:
+            continue
+        role = roles.get(ready_task.lane)
+        assignee = case.applicant if ready_task.lane == APPLICANT_ROLE else None
+        created.append(HumanTask.objects.create(
+            case=case, procedure=case.procedure, task_id=task_id,
+            spec_name=ready_task.spec_name, title=ready_task.title,
+            lane=ready_task.lane or "", village=village, village_path=village.path,
+            candidate_unit=_candidate_unit(village, role),
+            township=village.ancestor_at(UnitLevel.TOWNSHIP),
+            due_at=_due_at(ready_task.properties, county, now), assignee=assignee,
+        ))
+    return created
+
+
+def _advance(*, case: Case, workflow, script_engine, actor) -> None:
+    """Persist a workflow after it ran: effects, inbox rows, state, status — one transaction."""
+    for effect in script_engine.effects:
+        if effect.operation == "issue_document":
+            _document_issue(case=case, doc_type_code=effect.params["doc_type"],
+                            data=effect.data, actor=actor)
+    script_engine.effects.clear()
+    _sync_human_tasks(case, workflow)
+    case.state = runtime.dump(workflow)
+    case.serializer_version = runtime.SERIALIZER_VERSION
+    case.data = json.loads(json.dumps(runtime.workflow_data(workflow), default=str))
+    case.next_timer_at = runtime.next_timer_due(workflow)
+    fields = ["state", "serializer_version", "data", "next_timer_at", "updated_at"]
+    if runtime.is_completed(workflow) and case.status != CaseStatus.COMPLETED:
+        case.status = CaseStatus.COMPLETED
+        case.completed_at = timezone.now()
+        fields += ["status", "completed_at"]
+        AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.FINISHED,
+                                  summary="办结")
+    case.save(update_fields=fields)
+
+
+def _load(case: Case):
+    return runtime.load(case.definition.spec_json, case.state)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks
+
+
+def _lock_case_and_task(task_pk: int) -> tuple[Case, HumanTask]:
+    case_id = HumanTask.objects.values_list("case_id", flat=True).get(pk=task_pk)
+    # The case row is the instance lock: every advance of this case queues behind it.
+    case = Case.objects.select_for_update().select_related("definition", "village").get(
+        pk=case_id)
+    task = HumanTask.objects.select_related("assignee").get(pk=task_pk)
+    return case, task
+
+
+def _ensure_open(task: HumanTask, user) -> None:
+    if task.status != TaskStatus.OPEN:
+        raise TaskAlreadyHandled("该任务已被办理，请刷新待办列表")
+    if task.assignee_id and task.assignee_id != user.pk:
+        raise TaskAlreadyHandled(f"该任务已由{task.assignee.get_full_name() or task.assignee}"
+                                 f"认领")
+
+
+@transaction.atomic
+def task_claim(*, user, task_pk: int) -> HumanTask:
+    """Take a task offered to the user's role, so colleagues stop seeing it as free."""
+    case, task = _lock_case_and_task(task_pk)
+    if not user_can_act_on_task(user, task):
+        raise PermissionDenied("无权办理该任务")
+    _ensure_open(task, user)
+    if task.assignee_id == user.pk:
+        return task
+    # Conditional update: only an unclaimed open task can be claimed.
+    updated = HumanTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN,
+                                       assignee__isnull=True).update(assignee=user)
+    if updated != 1:
+        raise TaskAlreadyHandled("该任务已被他人认领")
+    task.refresh_from_db()
+    AuditEntry.objects.create(case=case, task=task, actor=user, action=AuditAction.CLAIMED,
+                              summary=f"认领“{task.title}”")
+    return task
+
+
+@transaction.atomic
+def task_release(*, user, task_pk: int) -> HumanTask:
+    """Give a claimed task back to the pool of its role."""
+    case, task = _lock_case_and_task(task_pk)
+    if task.status != TaskStatus.OPEN:
+        raise TaskAlreadyHandled("该任务已被办理")
+    if task.assignee_id != user.pk or task.lane == APPLICANT_ROLE:
+        raise PermissionDenied("只能释放自己认领的任务")
+    task.assignee = None
+    task.save(update_fields=["assignee"])
+    AuditEntry.objects.create(case=case, task=task, actor=user, action=AuditAction.RELEASED,
+                              summary=f"释放“{task.title}”")
+    return task
+
+
+@transaction.atomic
+def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
+    """Complete a task with form data the procedure's form has already validated.
+
+    Two staff submitting the same task at once: both queue on the case lock; the first
+    completes it, the second finds it no longer open and gets ``TaskAlreadyHandled``.
+    Ownership is re-checked inside the lock.
+    """
+    form_data = _check_jsonable(form_data)
+    case, task = _lock_case_and_task(task_pk)
+    if not user_can_act_on_task(user, task):
+        raise PermissionDenied("无权办理该任务")
+    _ensure_open(task, user)
+    if case.status != CaseStatus.RUNNING:
+        raise TaskAlreadyHandled("案件已办结")
+    workflow, script_engine = _load(case)
+    before = dict(case.data)
+    runtime.complete_task(workflow, str(task.task_id), form_data)
+    now = timezone.now()
+    task.status = TaskStatus.COMPLETED
+    task.assignee = user
+    task.completed_by = user
+    task.completed_at = now
+    task.form_data = form_data
+    task.save(update_fields=["status", "assignee", "completed_by", "completed_at",
+                             "form_data"])
+    changed = {name: [before.get(name), value] for name, value in form_data.items()
+               if before.get(name) != value}
+    AuditEntry.objects.create(case=case, task=task, actor=user, action=AuditAction.COMPLETED,
+                              summary=f"办理“{task.title}”",
+                              data={"form": form_data, "changed": changed})
+    if "decision" in form_data:
+        AuditEntry.objects.create(case=case, task=task, actor=user,
+                                  action=AuditAction.DECISION,
+                                  summary=f"“{task.title}”决定：{form_data['decision']}",
+                                  data={"decision": form_data["decision"]})
+    _advance(case=case, workflow=workflow, script_engine=script_engine, actor=user)
+    return task
+
+
+# ---------------------------------------------------------------------------------------------
+# Timers
+
+
+def timers_fire_due(*, now=None, limit: int = 500) -> int:
+    """Fire every due timer. Run by Celery beat (or ``manage.py run_timers``), never by a
+    web request. Each case fires in its own transaction; one broken case is recorded and
+    skipped so that it cannot block the sweep."""
+    now = now or timezone.now()
+    due = list(Case.objects.filter(status=CaseStatus.RUNNING, next_timer_at__lte=now)
+               .order_by("next_timer_at").values_list("pk", flat=True)[:limit])
+    fired = 0
+    for case_pk in due:
+        try:
+            fired += case_fire_timers(case_pk=case_pk, now=now)
+        except Exception as exc:  # noqa: BLE001 - isolate failures, see docstring
+            logger.exception("timer of case %s failed", case_pk)
+            _case_record_error(case_pk, exc)
+    return fired
+
+
+@transaction.atomic
+def case_fire_timers(*, case_pk: int, now=None) -> int:
+    """Fire the due timers of one case. Returns 1 if it advanced, 0 if there was nothing to
+    do (already fired by another worker, or locked by one right now)."""
+    now = now or timezone.now()
+    # skip_locked: a case another worker (or a user) is advancing is picked up next sweep.
+    case = (Case.objects.select_for_update(skip_locked=True)
+            .select_related("definition", "village")
+            .filter(pk=case_pk, status=CaseStatus.RUNNING, next_timer_at__lte=now).first())
+    if case is None:
+        return 0
+    workflow, script_engine = _load(case)
+    due_before = case.next_timer_at
+    runtime.fire_timers(workflow)
+    AuditEntry.objects.create(case=case, action=AuditAction.TIMER,
+                              summary="定时器到期", data={"due": due_before.isoformat()})
+    _advance(case=case, workflow=workflow, script_engine=script_engine, actor=None)
+    return 1
+
+
+def _case_record_error(case_pk: int, exc: Exception) -> None:
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_pk)
+        case.status = CaseStatus.ERROR
+        case.error = str(exc)[:2000]
+        case.save(update_fields=["status", "error", "updated_at"])
+        AuditEntry.objects.create(case=case, action=AuditAction.ERROR,
+                                  summary="流程运行异常", data={"error": str(exc)[:2000]})
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents
+
+
+def mask_id_number(id_number: str) -> str:
+    """330702199001011234 → 330***********1234 (art. 61 confidentiality)."""
+    if len(id_number) < 8:
+        return id_number
+    return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
+
+
+def _allocate_sequence(*, issuer_code: str, doc_type: str, year: int) -> int:
+    """Next number of a series. The sequence row is locked until the surrounding transaction
+    ends, so concurrent decisions queue and a rolled-back decision gives its number back:
+    no gaps, no duplicates."""
+    DocumentSequence.objects.bulk_create(
+        [DocumentSequence(issuer_code=issuer_code, doc_type=doc_type, year=year)],
+        ignore_conflicts=True,
+    )
+    sequence = DocumentSequence.objects.select_for_update().get(
+        issuer_code=issuer_code, doc_type=doc_type, year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number
+
+
+def _document_issue(*, case: Case, doc_type_code: str, data: dict, actor) -> Document:
+    """Number a document and queue its rendering; called inside the advancing transaction."""
+    from .tasks import document_render_task
+
+    doc_type = document_type(doc_type_code)
+    county = case.village.county
+    issuer_code = f"{county.doc_prefix}{doc_type.series}"
+    today = timezone.localdate()
+    sequence = _allocate_sequence(issuer_code=issuer_code, doc_type=doc_type.code,
+                                  year=today.year)
+    document = Document(
+        case=case, doc_type=doc_type.code, title=doc_type.title, issuer_code=issuer_code,
+        year=today.year, sequence=sequence, number=f"{issuer_code}〔{today.year}〕{sequence}号",
+        issued_on=today, issuer_unit=county, holder_name=case.applicant_name,
+        holder_id_masked=mask_id_number(case.applicant_id_number),
+        context=json.loads(json.dumps(data, default=str)),
+    )
+    document.full_clean(exclude=["pdf"])
+    document.save()
+    AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.DOCUMENT,
+                              summary=f"出具{document.title} {document.number}",
+                              data={"document": str(document.uuid), "number": document.number})
+    transaction.on_commit(lambda: document_render_task.delay(document.pk))
+    return document
+
+
+# ---------------------------------------------------------------------------------------------
+# Organisation
+
+
+@transaction.atomic
+def unit_create(*, name: str, level: str, parent: Unit | None = None, doc_prefix: str = "",
+                office_name: str = "", settings: dict | None = None) -> Unit:
+    """Add a unit to the jurisdiction tree and give it its materialised path."""
+    unit = Unit(name=name, level=level, parent=parent, doc_prefix=doc_prefix,
+                office_name=office_name, settings=settings or {})
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    return unit
+
+
+def role_assign(*, user, role: str, unit: Unit) -> RoleAssignment:
+    """Give ``user`` role ``role`` over every case within ``unit``."""
+    assignment, _ = RoleAssignment.objects.get_or_create(user=user, role_id=role, unit=unit)
+    return assignment

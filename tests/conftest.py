@@ -1,0 +1,85 @@
+"""Shared fixtures: the demo organisation and named personas.
+
+Personas follow the demo seed: applicant 张建国 lives in 罗店村 (罗店镇); the outsider is the
+township staff of 安地镇, who must never see 罗店镇's cases.
+"""
+import pytest
+from django.contrib.auth import get_user_model
+
+from engine.models import Unit
+from workflows.demo import demo_seed
+from workflows.services import procedures_deploy_all
+
+
+@pytest.fixture
+def demo(db):
+    demo_seed()
+    procedures_deploy_all()
+    return Unit.objects.get(name="婺城区")
+
+
+def _user(username):
+    return get_user_model().objects.get(username=username)
+
+
+@pytest.fixture
+def applicant(demo):
+    return _user("applicant_zhang")
+
+
+@pytest.fixture
+def other_applicant(demo):
+    user = get_user_model().objects.create_user("applicant_li", password="x", first_name="李四")
+    return user
+
+
+@pytest.fixture
+def village(demo):
+    return Unit.objects.get(name="罗店村")
+
+
+@pytest.fixture
+def village_staff(demo):
+    return _user("luodian_v1_staff")
+
+
+@pytest.fixture
+def other_village_staff(demo):
+    """Staff of 后溪村, same township, different village."""
+    return _user("luodian_v2_staff")
+
+
+@pytest.fixture
+def township_staff(demo):
+    return _user("luodian_staff")
+
+
+@pytest.fixture
+def township_leader(demo):
+    return _user("luodian_leader")
+
+
+@pytest.fixture
+def outsider(demo):
+    """Township staff of 安地镇: another jurisdiction."""
+    return _user("andi_staff")
+
+
+@pytest.fixture
+def outsider_leader(demo):
+    return _user("andi_leader")
+
+
+@pytest.fixture
+def county_staff(demo):
+    return _user("wucheng_county_staff")
+
+
+@pytest.fixture
+def county_leader(demo):
+    return _user("wucheng_county_leader")
+
+
+@pytest.fixture
+def supervisor(demo):
+    return _user("wucheng_supervisor")

@@ -1,0 +1,92 @@
+"""Form fields shared by procedures: ID numbers, phones, money."""
+import re
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_number_check_char(first17: str) -> str:
+    """The GB 11643-1999 check character for the first 17 digits of an ID number."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def validate_id_number(value: str) -> None:
+    """An 18-character resident ID number (居民身份证号码) with a valid birth date and
+    check character."""
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        raise ValidationError("身份证号码应为18位，前17位为数字，最后一位为数字或X")
+    try:
+        birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise ValidationError("身份证号码中的出生日期无效") from None
+    if birth > date.today() or birth.year < 1900:  # noqa: DTZ011 - a calendar date
+        raise ValidationError("身份证号码中的出生日期无效")
+    if id_number_check_char(value[:17]) != value[17]:
+        raise ValidationError("身份证号码校验位不正确，请核对后重新输入")
+
+
+class IdNumberField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "身份证号码")
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("min_length", 18)
+        super().__init__(**kwargs)
+        self.error_messages["min_length"] = "身份证号码应为18位"
+        self.error_messages["max_length"] = "身份证号码应为18位"
+        self.validators.append(validate_id_number)
+
+    def to_python(self, value):
+        return (super().to_python(value) or "").strip().upper()
+
+
+class PhoneField(forms.RegexField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "联系电话")
+        super().__init__(regex=r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", **kwargs)
+        self.error_messages["invalid"] = "请输入11位手机号码或带区号的固定电话"
+
+
+class AmountField(forms.DecimalField):
+    """Money in yuan: positive (unless ``allow_zero``), two decimals at most."""
+
+    def __init__(self, *, allow_zero=False, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+        self.allow_zero = allow_zero
+        self.error_messages["invalid"] = "请输入金额（元），最多两位小数"
+        self.error_messages["max_decimal_places"] = "金额最多两位小数"
+        self.error_messages["max_digits"] = "金额过大"
+        self.error_messages["max_whole_digits"] = "金额过大"
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if value < 0 or (value == 0 and not self.allow_zero):
+            raise ValidationError("金额必须大于0" if not self.allow_zero else "金额不能为负数")
+
+
+def to_json_value(value):
+    """Form values as JSON types the workflow can compare (Decimal → int/float, dates →
+    ISO strings, model instances → pk)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, (list, tuple)):
+        return [to_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json_value(v) for k, v in value.items()}
+    return value
+
+
+def cleaned_to_json(cleaned_data: dict) -> dict:
+    return {name: to_json_value(value) for name, value in cleaned_data.items()}

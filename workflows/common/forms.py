@@ -1,0 +1,24 @@
+"""Base classes for task forms."""
+from django import forms
+
+
+class TaskForm(forms.Form):
+    """A form for one user task. ``case_data`` is what the case knows so far, so a form can
+    check against earlier steps (e.g. returning an application only once)."""
+
+    def __init__(self, *args, case_data: dict | None = None, **kwargs):
+        self.case_data = case_data or {}
+        super().__init__(*args, **kwargs)
+
+    def workflow_data(self) -> dict:
+        """The data handed to the workflow; override to add derived fields."""
+        from .fields import cleaned_to_json
+
+        return cleaned_to_json(self.cleaned_data)
+
+
+class OpinionForm(TaskForm):
+    """Generic form for a task that only needs an opinion (审核意见)."""
+
+    opinion = forms.CharField(label="意见", widget=forms.Textarea(attrs={"rows": 3}),
+                              max_length=1000)

@@ -1,0 +1,86 @@
+"""Demo organisation: 婺城区 with 3 townships × 3 villages, one user per role per unit.
+
+Used by ``manage.py seed_demo`` and by the tests' fixtures, so that what a newcomer tries
+is what the tests check.
+"""
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from engine.models import Role, Unit, UnitLevel
+from engine.services import role_assign, unit_create
+
+ROLES = [
+    ("applicant", "申请人", ""),
+    ("village_staff", "村/社区协理员", UnitLevel.VILLAGE),
+    ("township_staff", "乡镇经办人", UnitLevel.TOWNSHIP),
+    ("township_leader", "乡镇分管领导", UnitLevel.TOWNSHIP),
+    ("county_staff", "县民政局科室经办人", UnitLevel.COUNTY),
+    ("county_leader", "县民政局分管局长", UnitLevel.COUNTY),
+    ("org_supervisor", "业务主管单位", UnitLevel.COUNTY),
+    ("department:公安", "公安", UnitLevel.COUNTY),
+    ("department:人社", "人社", UnitLevel.COUNTY),
+    ("department:医保", "医保", UnitLevel.COUNTY),
+    ("department:卫健", "卫健", UnitLevel.COUNTY),
+    ("department:殡仪馆", "殡仪馆", UnitLevel.COUNTY),
+]
+
+COUNTY = ("婺城区", "wucheng")
+TOWNSHIPS = [
+    ("罗店镇", "luodian", ["罗店村", "后溪村", "西吴村"]),
+    ("安地镇", "andi", ["安地村", "岩头村", "喻斯村"]),
+    ("蒋堂镇", "jiangtang", ["蒋堂村", "孙宅村", "汤溪村"]),
+]
+DEMO_PASSWORD = "minzheng2026"
+
+
+def roles_ensure() -> None:
+    for code, name, level in ROLES:
+        Role.objects.update_or_create(code=code, defaults={"name": name, "level": level})
+
+
+def _user(username: str, full_name: str):
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=username, defaults={"first_name": full_name})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def demo_seed() -> list[tuple[str, str, str]]:
+    """Create the demo organisation and users (idempotent). Returns (username, role, unit)."""
+    roles_ensure()
+    county = Unit.objects.filter(level=UnitLevel.COUNTY, name=COUNTY[0]).first()
+    if county is None:
+        county = unit_create(name=COUNTY[0], level=UnitLevel.COUNTY, doc_prefix="婺民",
+                             office_name="金华市婺城区民政局",
+                             settings={"dibao_monthly": 1050, "holidays": [], "workdays": []})
+    created = []
+
+    def staff(username, full_name, role, unit):
+        user = _user(username, full_name)
+        role_assign(user=user, role=role, unit=unit)
+        created.append((username, role, unit.name))
+
+    staff(f"{COUNTY[1]}_county_staff", "周科员", "county_staff", county)
+    staff(f"{COUNTY[1]}_county_leader", "吴局长", "county_leader", county)
+    supervisor = _user(f"{COUNTY[1]}_supervisor", "郑主任")
+    role_assign(user=supervisor, role="county_leader", unit=county)
+    from guardian.shortcuts import assign_perm
+
+    assign_perm("engine.supervise_unit", supervisor, county)
+    created.append((supervisor.username, "county_leader + supervisor", county.name))
+    for township_name, slug, villages in TOWNSHIPS:
+        township = Unit.objects.filter(parent=county, name=township_name).first() or \
+            unit_create(name=township_name, level=UnitLevel.TOWNSHIP, parent=county)
+        staff(f"{slug}_staff", f"{township_name}经办人", "township_staff", township)
+        staff(f"{slug}_leader", f"{township_name}分管领导", "township_leader", township)
+        for index, village_name in enumerate(villages, start=1):
+            village = Unit.objects.filter(parent=township, name=village_name).first() or \
+                unit_create(name=village_name, level=UnitLevel.VILLAGE, parent=township)
+            staff(f"{slug}_v{index}_staff", f"{village_name}协理员", "village_staff", village)
+    applicant = _user("applicant_zhang", "张建国")
+    created.append((applicant.username, "applicant", "—"))
+    return created

@@ -1,0 +1,49 @@
+"""What a procedure is, to the rest of the product: a diagram, its tables, its forms and its
+documents. ``engine`` runs diagrams; ``portal`` renders the forms named here."""
+from dataclasses import dataclass, field
+
+from django import forms
+
+from engine.registry import DocumentType, register_document_type
+
+
+@dataclass(frozen=True)
+class Procedure:
+    key: str
+    name: str
+    bpmn: str  # file name under bpmn/
+    dmn: tuple[str, ...] = ()
+    description: str = ""
+    application_form: type[forms.Form] | None = None
+    # BPMN user-task id -> form class; tasks not listed use ``default_task_form``.
+    task_forms: dict[str, type[forms.Form]] = field(default_factory=dict)
+    default_task_form: type[forms.Form] | None = None
+    document_types: tuple[DocumentType, ...] = ()
+    # Builds (title, data) for engine.case_start from the application form's cleaned data.
+    case_title: str = ""
+
+    def task_form_class(self, spec_name: str) -> type[forms.Form]:
+        form_class = self.task_forms.get(spec_name, self.default_task_form)
+        if form_class is None:
+            raise LookupError(f"{self.name}的任务 {spec_name} 没有表单")
+        return form_class
+
+
+_PROCEDURES: dict[str, Procedure] = {}
+
+
+def register(procedure: Procedure) -> None:
+    _PROCEDURES[procedure.key] = procedure
+    for doc_type in procedure.document_types:
+        register_document_type(doc_type)
+
+
+def procedure_get(key: str) -> Procedure:
+    try:
+        return _PROCEDURES[key]
+    except KeyError:
+        raise LookupError(f"未知的审批事项：{key}") from None
+
+
+def procedure_list() -> list[Procedure]:
+    return list(_PROCEDURES.values())

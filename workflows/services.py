@@ -1,0 +1,49 @@
+"""Glue between the portal's forms and the engine: deploy the shipped diagrams, file an
+application, submit a task form."""
+from django.conf import settings
+from django.db import transaction
+
+from engine import services as engine_services
+from engine.models import Case, HumanTask, ProcessDefinition, Unit
+
+from .common.fields import cleaned_to_json
+from .registry import Procedure, procedure_list
+
+
+def procedure_deploy_from_files(*, procedure: Procedure, deployed_by=None,
+                                comment: str = "随产品发布") -> ProcessDefinition:
+    """Deploy the diagram and tables shipped in bpmn/ (a no-op when unchanged)."""
+    bpmn_dir = settings.BPMN_DIR
+    bpmn_xml = (bpmn_dir / procedure.bpmn).read_text(encoding="utf-8")
+    dmn_xmls = [(bpmn_dir / name).read_text(encoding="utf-8") for name in procedure.dmn]
+    return engine_services.definition_deploy(
+        key=procedure.key, name=procedure.name, bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
+        deployed_by=deployed_by, comment=comment)
+
+
+def procedures_deploy_all(*, deployed_by=None) -> list[ProcessDefinition]:
+    return [procedure_deploy_from_files(procedure=p, deployed_by=deployed_by)
+            for p in procedure_list()]
+
+
+@transaction.atomic
+def application_submit(*, procedure: Procedure, cleaned_data: dict, user,
+                       on_behalf: bool) -> Case:
+    """File an application: by the applicant (``on_behalf=False``) or by village staff for
+    someone (村委会代办, ``on_behalf=True``; the case then has no applicant account)."""
+    data = cleaned_to_json(cleaned_data)
+    village: Unit = cleaned_data["village"]
+    data["village_name"] = village.name
+    data["township_name"] = village.parent.name if village.parent else ""
+    data["filed_on_behalf"] = on_behalf
+    return engine_services.case_start(
+        procedure=procedure.key, title=procedure.case_title or procedure.name,
+        village=village, applicant_name=cleaned_data["applicant_name"],
+        applicant_id_number=cleaned_data.get("id_number", ""),
+        applicant=None if on_behalf else user, data=data, started_by=user)
+
+
+def task_submit(*, task: HumanTask, form, user) -> HumanTask:
+    """Complete ``task`` with a valid form of the procedure."""
+    return engine_services.task_complete(user=user, task_pk=task.pk,
+                                         form_data=form.workflow_data())

@@ -1,0 +1,253 @@
+"""Forms of temporary relief (临时救助): the application and each step's form."""
+from django import forms
+from django.core.exceptions import ValidationError
+
+from engine.models import Unit, UnitLevel
+
+from ..common.fields import AmountField, IdNumberField, PhoneField, validate_id_number
+from ..common.forms import TaskForm
+
+HARDSHIP_TYPES = [
+    ("accident", "遭遇火灾、交通事故等意外事件"),
+    ("illness", "突发重大疾病"),
+    ("expense", "生活必需支出突然增加超出承受能力"),
+    ("other", "其他特殊困难"),
+]
+GENDERS = [("男", "男"), ("女", "女")]
+PAYMENT_METHODS = [("bank", "社会化发放（一卡通/银行账户）"), ("cash", "现金")]
+
+
+def _parse_members(text: str) -> list[dict]:
+    """One household member per line: 姓名 身份证号 关系 (separated by spaces or commas)."""
+    members = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.replace("，", " ").replace(",", " ").split()
+        if len(parts) != 3:
+            raise ValidationError(f"第{number}行应为“姓名 身份证号 关系”三项，用空格分隔")
+        name, id_number, relation = parts
+        try:
+            validate_id_number(id_number.upper())
+        except ValidationError as exc:
+            raise ValidationError(f"第{number}行（{name}）：{exc.messages[0]}") from None
+        members.append({"name": name, "id_number": id_number.upper(), "relation": relation})
+    return members
+
+
+class ApplicationForm(forms.Form):
+    """临时救助申请 (filed by the applicant, or by village staff on their behalf)."""
+
+    applicant_name = forms.CharField(label="户主姓名", max_length=50)
+    gender = forms.ChoiceField(label="性别", choices=GENDERS)
+    id_number = IdNumberField()
+    phone = PhoneField()
+    village = forms.ModelChoiceField(label="户籍所在村（社区）",
+                                     queryset=Unit.objects.filter(level=UnitLevel.VILLAGE),
+                                     empty_label="请选择")
+    current_address = forms.CharField(label="现居住地址", max_length=200)
+    members_text = forms.CharField(
+        label="家庭成员", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一人：姓名 身份证号 关系，如：李梅 330702198503150023 配偶")
+    hardship_type = forms.ChoiceField(label="困难类型", choices=HARDSHIP_TYPES)
+    description = forms.CharField(label="困难情况说明", max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    monthly_income = AmountField(label="家庭月收入（元）", allow_zero=True)
+    previous_grants_count = forms.IntegerField(label="本年度已获临时救助次数", min_value=0,
+                                               initial=0)
+    previous_grants_total = AmountField(label="本年度已获临时救助金额（元）", allow_zero=True,
+                                        initial=0)
+    requested_amount = AmountField(label="申请救助金额（元）")
+    bank_account = forms.RegexField(label="一卡通/银行账号", regex=r"^\d{12,30}$",
+                                    error_messages={"invalid": "账号应为12至30位数字"})
+    urgent = forms.BooleanField(label="急难型，申请先行救助", required=False)
+    authorization_signed = forms.BooleanField(
+        label="已签署家庭经济状况核对授权书", required=True,
+        error_messages={"required": "必须签署家庭经济状况核对授权书才能申请"})
+
+    def __init__(self, *args, villages=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if villages is not None:
+            self.fields["village"].queryset = villages
+        for name, field in self.fields.items():
+            if name != "authorization_signed":
+                field.error_messages["required"] = "此项为必填项"
+
+    def clean_members_text(self):
+        return _parse_members(self.cleaned_data["members_text"])
+
+    def clean(self):
+        cleaned = super().clean()
+        count, total = cleaned.get("previous_grants_count"), cleaned.get("previous_grants_total")
+        if count == 0 and total:
+            self.add_error("previous_grants_total", "本年度救助次数为0时金额应为0")
+        return cleaned
+
+
+class AcceptanceForm(TaskForm):
+    """受理审查 at the township window: accept, return once for material, or refuse."""
+
+    acceptance = forms.ChoiceField(label="受理意见", widget=forms.RadioSelect, choices=[
+        ("accept", "材料齐全，予以受理"),
+        ("return", "材料不全，一次性告知补正"),
+        ("reject", "不符合申请条件，不予受理"),
+    ])
+    missing_items = forms.CharField(label="需补正的全部材料（一次性告知）", required=False,
+                                    widget=forms.Textarea(attrs={"rows": 3}))
+    refusal_reason = forms.CharField(label="不予受理的理由", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("acceptance")
+        if choice == "return":
+            if self.case_data.get("returned_once"):
+                self.add_error("acceptance", "本申请已一次性告知补正过，不能再次退回；"
+                                             "请受理或书面说明不予受理的理由")
+            if not cleaned.get("missing_items", "").strip():
+                self.add_error("missing_items", "退回补正时必须一次性列明全部需补正的材料")
+        if choice == "reject" and not cleaned.get("refusal_reason", "").strip():
+            self.add_error("refusal_reason", "不予受理必须书面说明理由")
+        return cleaned
+
+    def workflow_data(self):
+        data = super().workflow_data()
+        if data["acceptance"] == "return":
+            data["returned_once"] = True
+        return data
+
+
+class SupplementForm(TaskForm):
+    """补正材料 by the applicant (or village staff on their behalf)."""
+
+    supplement_note = forms.CharField(label="补正材料说明", max_length=2000,
+                                      widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class InvestigationForm(TaskForm):
+    """入户调查: at least two staff visit the household and both sign."""
+
+    visit_date = forms.DateField(label="入户调查日期",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    investigator_1 = forms.CharField(label="调查人（一）", max_length=50)
+    investigator_2 = forms.CharField(label="调查人（二）", max_length=50)
+    household_findings = forms.CharField(label="入户调查情况", max_length=2000,
+                                         widget=forms.Textarea(attrs={"rows": 4}))
+    proposed_amount = AmountField(label="建议救助金额（元）")
+    village_opinion = forms.CharField(label="村（居）委会意见", max_length=1000,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        one, two = cleaned.get("investigator_1"), cleaned.get("investigator_2")
+        if one and two and one.strip() == two.strip():
+            self.add_error("investigator_2", "入户调查须由两名工作人员进行，两人不能相同")
+        return cleaned
+
+
+class TownshipReviewForm(TaskForm):
+    """乡镇审核: economic-status check result, confirmed amount and recommendation."""
+
+    economic_check = forms.ChoiceField(label="家庭经济状况核对结果", choices=[
+        ("eligible", "符合条件"), ("ineligible", "不符合条件")])
+    amount = AmountField(label="审核救助金额（元）")
+    recommendation = forms.ChoiceField(label="审核意见", widget=forms.RadioSelect, choices=[
+        ("grant", "拟给予救助（进入公示）"), ("refuse", "拟不予救助")])
+    review_opinion = forms.CharField(label="乡镇审核意见", max_length=1000,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    refusal_reason = forms.CharField(label="不予救助的理由", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("recommendation") == "refuse" and not cleaned.get(
+                "refusal_reason", "").strip():
+            self.add_error("refusal_reason", "拟不予救助必须写明理由")
+        if cleaned.get("economic_check") == "ineligible" and \
+                cleaned.get("recommendation") == "grant":
+            self.add_error("recommendation", "经济状况核对不符合条件的，不能拟给予救助")
+        return cleaned
+
+
+class NoticeResultForm(TaskForm):
+    """公示结果登记: an objection sends the case back to investigation."""
+
+    objection = forms.TypedChoiceField(
+        label="公示结果", widget=forms.RadioSelect, coerce=lambda v: v == "yes",
+        choices=[("no", "公示期满无异议"), ("yes", "有异议，重新调查")])
+    objection_detail = forms.CharField(label="异议内容", required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("objection") and not cleaned.get("objection_detail", "").strip():
+            self.add_error("objection_detail", "请填写异议内容")
+        return cleaned
+
+
+class CountyReviewForm(TaskForm):
+    """县民政局科室审核."""
+
+    county_opinion = forms.CharField(label="科室审核意见", max_length=1000,
+                                     widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecisionForm(TaskForm):
+    """审批 (township leader, county leader, or collective decision)."""
+
+    decision = forms.ChoiceField(label="审批决定", widget=forms.RadioSelect, choices=[
+        ("approve", "同意救助"), ("refuse", "不予救助")])
+    approved_amount = AmountField(label="批准救助金额（元）", required=False)
+    payment_method = forms.ChoiceField(label="发放方式", choices=PAYMENT_METHODS,
+                                       required=False)
+    decision_opinion = forms.CharField(label="审批意见", max_length=1000,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    refusal_reason = forms.CharField(label="不予救助的事实和理由", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        proposed = self.case_data.get("amount")
+        if proposed:
+            self.fields["approved_amount"].initial = proposed
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "approve":
+            if not cleaned.get("approved_amount"):
+                self.add_error("approved_amount", "同意救助时必须填写批准金额")
+            if not cleaned.get("payment_method"):
+                self.add_error("payment_method", "请选择发放方式")
+        if cleaned.get("decision") == "refuse" and not cleaned.get(
+                "refusal_reason", "").strip():
+            self.add_error("refusal_reason", "不予救助必须书面说明事实和理由")
+        return cleaned
+
+
+class CollectiveDecisionForm(DecisionForm):
+    """一事一议: the county decides collectively and keeps the meeting record."""
+
+    meeting_record = forms.CharField(label="集体研究会议记录（时间、参会人员、结论）",
+                                     max_length=3000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class UrgentReviewForm(TaskForm):
+    """急难型先行救助核实: facts and amount, within hours."""
+
+    urgent_facts = forms.CharField(label="急难情况核实", max_length=2000,
+                                   widget=forms.Textarea(attrs={"rows": 3}))
+    amount = AmountField(label="先行救助金额（元）")
+
+
+class UrgentPaperworkForm(TaskForm):
+    """补办手续 within 5 working days after an urgent grant."""
+
+    visit_date = forms.DateField(label="补充调查日期",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    investigator_1 = forms.CharField(label="调查人（一）", max_length=50)
+    investigator_2 = forms.CharField(label="调查人（二）", max_length=50)
+    filing_note = forms.CharField(label="签字及报县备案情况", max_length=1000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+    clean = InvestigationForm.clean
