@@ -113,8 +113,9 @@ class ProcessDefinition(models.Model):
     bpmn_xml = models.TextField()
     dmn_xml = models.JSONField(default=list, help_text="list of DMN documents (XML strings)")
     content_hash = models.CharField(max_length=64, db_index=True)
-    # Serialised spec, stored once per version rather than once per case.
-    spec_json = models.JSONField()
+    # Serialised spec (JSON text), stored once per version rather than once per case. Text,
+    # not jsonb: PostgreSQL's jsonb reorders keys and SpiffWorkflow's format depends on order.
+    spec_json = models.TextField()
     deployed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     deployed_at = models.DateTimeField(auto_now_add=True)
@@ -152,8 +153,9 @@ class Case(models.Model):
                               default=CaseStatus.RUNNING, db_index=True)
     # What the workflow knows; a copy of the workflow's data kept for pages and documents.
     data = models.JSONField(default=dict)
-    # Serialised workflow without its spec (the spec lives on the definition).
-    state = models.JSONField(default=dict)
+    # Serialised workflow without its spec (the spec lives on the definition), as JSON text:
+    # jsonb would reorder keys, and the order of the task data deltas matters.
+    state = models.TextField(blank=True)
     serializer_version = models.CharField(max_length=20, blank=True)
     # Earliest due time of a waiting timer; the periodic sweep reads this index.
     next_timer_at = models.DateTimeField(null=True, blank=True, db_index=True)

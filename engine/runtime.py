@@ -103,30 +103,33 @@ def parse(bpmn_xml: str | bytes, dmn_xmls: list[str | bytes], process_id: str):
     return spec, subprocess_specs
 
 
-def spec_to_json(spec, subprocess_specs) -> dict:
-    """Serialise a parsed spec once per definition version."""
+def spec_to_json(spec, subprocess_specs) -> str:
+    """Serialise a parsed spec once per definition version (JSON text)."""
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ScriptEngine())
     dct = SERIALIZER.to_dict(workflow)
-    return {"spec": dct["spec"], "subprocess_specs": dct["subprocess_specs"]}
+    return json.dumps({"spec": dct["spec"], "subprocess_specs": dct["subprocess_specs"]},
+                      ensure_ascii=False)
 
 
-def new_workflow(spec_json: dict, data: dict) -> tuple[BpmnWorkflow, ScriptEngine]:
-    """A fresh workflow for a spec stored as JSON, seeded with ``data``."""
+def new_workflow(spec_json: str, data: dict) -> tuple[BpmnWorkflow, ScriptEngine]:
+    """A fresh workflow for a spec stored as JSON text, seeded with ``data``."""
     engine = ScriptEngine()
-    spec = SERIALIZER.from_dict(copy.deepcopy(spec_json["spec"]))
-    subs = {name: SERIALIZER.from_dict(copy.deepcopy(sub))
-            for name, sub in spec_json["subprocess_specs"].items()}
+    specs = json.loads(spec_json)
+    spec = SERIALIZER.from_dict(specs["spec"])
+    subs = {name: SERIALIZER.from_dict(sub) for name, sub in specs["subprocess_specs"].items()}
     workflow = BpmnWorkflow(spec, subs, script_engine=engine)
     workflow.task_tree.set_data(**data)
     return workflow, engine
 
 
-def load(spec_json: dict, state: dict) -> tuple[BpmnWorkflow, ScriptEngine]:
-    """Rebuild a workflow from its stored state. The script engine is not serialised, so a
-    fresh sandboxed one is attached on every load (otherwise the sandbox silently vanishes)."""
-    dct = copy.deepcopy(state)
-    dct["spec"] = copy.deepcopy(spec_json["spec"])
-    dct["subprocess_specs"] = copy.deepcopy(spec_json["subprocess_specs"])
+def load(spec_json: str, state: str) -> tuple[BpmnWorkflow, ScriptEngine]:
+    """Rebuild a workflow from its stored state (JSON text). The script engine is not
+    serialised, so a fresh sandboxed one is attached on every load (otherwise the sandbox
+    silently vanishes)."""
+    dct = json.loads(state)
+    specs = json.loads(spec_json)
+    dct["spec"] = specs["spec"]
+    dct["subprocess_specs"] = specs["subprocess_specs"]
     SERIALIZER.migrate(dct)
     workflow = SERIALIZER.from_dict(dct)
     engine = ScriptEngine()
@@ -134,13 +137,13 @@ def load(spec_json: dict, state: dict) -> tuple[BpmnWorkflow, ScriptEngine]:
     return workflow, engine
 
 
-def dump(workflow: BpmnWorkflow) -> dict:
-    """The workflow's state without its spec (stored once on the definition)."""
+def dump(workflow: BpmnWorkflow) -> str:
+    """The workflow's state without its spec (stored once on the definition), as JSON text."""
     dct = SERIALIZER.to_dict(workflow)
     dct.pop("spec", None)
     dct.pop("subprocess_specs", None)
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
-    return json.loads(json.dumps(dct))
+    return json.dumps(dct, ensure_ascii=False)
 
 
 def run(workflow: BpmnWorkflow) -> None:

@@ -4,6 +4,8 @@ Personas follow the demo seed: applicant 张建国 lives in 罗店村 (罗店镇
 township staff of 安地镇, who must never see 罗店镇's cases.
 """
 import pytest
+import time_machine
+from django.utils import timezone
 from django.contrib.auth import get_user_model
 
 from engine.models import Unit
@@ -83,3 +85,13 @@ def county_leader(demo):
 @pytest.fixture
 def supervisor(demo):
     return _user("wucheng_supervisor")
+
+
+@pytest.fixture
+def clock():
+    """A controllable clock that only moves forward, like a real one: ``clock.shift(delta)``.
+
+    Time must not go backwards inside a case: SpiffWorkflow orders task data by state-change
+    time."""
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        yield traveller

@@ -125,7 +125,18 @@ class SupplementForm(TaskForm):
                                       widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class InvestigationForm(TaskForm):
+class TwoInvestigatorsMixin:
+    """Household visits are made by at least two staff, who both sign."""
+
+    def clean(self):
+        cleaned = super().clean()
+        one, two = cleaned.get("investigator_1"), cleaned.get("investigator_2")
+        if one and two and one.strip() == two.strip():
+            self.add_error("investigator_2", "入户调查须由两名工作人员进行，两人不能相同")
+        return cleaned
+
+
+class InvestigationForm(TwoInvestigatorsMixin, TaskForm):
     """入户调查: at least two staff visit the household and both sign."""
 
     visit_date = forms.DateField(label="入户调查日期",
@@ -137,13 +148,6 @@ class InvestigationForm(TaskForm):
     proposed_amount = AmountField(label="建议救助金额（元）")
     village_opinion = forms.CharField(label="村（居）委会意见", max_length=1000,
                                       widget=forms.Textarea(attrs={"rows": 2}))
-
-    def clean(self):
-        cleaned = super().clean()
-        one, two = cleaned.get("investigator_1"), cleaned.get("investigator_2")
-        if one and two and one.strip() == two.strip():
-            self.add_error("investigator_2", "入户调查须由两名工作人员进行，两人不能相同")
-        return cleaned
 
 
 class TownshipReviewForm(TaskForm):
@@ -240,7 +244,7 @@ class UrgentReviewForm(TaskForm):
     amount = AmountField(label="先行救助金额（元）")
 
 
-class UrgentPaperworkForm(TaskForm):
+class UrgentPaperworkForm(TwoInvestigatorsMixin, TaskForm):
     """补办手续 within 5 working days after an urgent grant."""
 
     visit_date = forms.DateField(label="补充调查日期",
@@ -249,5 +253,3 @@ class UrgentPaperworkForm(TaskForm):
     investigator_2 = forms.CharField(label="调查人（二）", max_length=50)
     filing_note = forms.CharField(label="签字及报县备案情况", max_length=1000,
                                   widget=forms.Textarea(attrs={"rows": 2}))
-
-    clean = InvestigationForm.clean
