@@ -45,8 +45,12 @@ def _inplacevar(op, x, y):
 
 
 def _guarded_getattr(obj, name, default=None, getattr=getattr):  # noqa: A002
-    # safer_getattr already refuses names starting with "_" and str.format.
-    return safer_getattr(obj, name, default, getattr)
+    if name.startswith("_"):
+        raise UnsafeExpression(f"不允许访问私有属性 {name}")
+    try:
+        return safer_getattr(obj, name, default, getattr)
+    except NotImplementedError as exc:  # str.format can reach attributes of its arguments
+        raise UnsafeExpression(str(exc)) from exc
 
 
 def _restricted_globals() -> dict:

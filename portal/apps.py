@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "门户"
+    default_auto_field = "django.db.models.BigAutoField"

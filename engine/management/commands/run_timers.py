@@ -1,0 +1,23 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from engine.services import timers_fire_due
+
+
+class Command(BaseCommand):
+    help = ("Fire due BPMN timers. With --loop, keep sweeping (the embedded demo's stand-in "
+            "for Celery beat when no REDIS_URL is set).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true")
+        parser.add_argument("--interval", type=float, default=30.0)
+
+    def handle(self, *args, loop=False, interval=30.0, **options):
+        while True:
+            fired = timers_fire_due()
+            if fired:
+                self.stdout.write(f"fired timers of {fired} case(s)")
+            if not loop:
+                return
+            time.sleep(interval)

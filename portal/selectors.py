@@ -1,0 +1,299 @@
+"""Reads of the portal: who may do what on which page, and case data laid out for display.
+
+Object access itself is ``engine.selectors`` (``*_get_for_user`` gives outsiders 404); this
+module adds the portal's role rules (who may file, who sees the inbox) and turns case data
+into labelled rows using the procedure's own forms, so no procedure is named here.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from engine.models import (
+    APPLICANT_ROLE,
+    AuditAction,
+    AuditEntry,
+    Case,
+    CaseStatus,
+    HumanTask,
+    TaskStatus,
+    Unit,
+    UnitLevel,
+)
+from engine.selectors import (
+    case_list_for_user,
+    is_staff_member,
+    role_assignments,
+    task_list_for_user,
+    user_can_act_on_task,
+)
+from engine.services import mask_id_number
+from workflows.common.fields import IdNumberField
+from workflows.registry import Procedure, procedure_get
+
+VILLAGE_STAFF_ROLE = "village_staff"
+
+
+# ---------------------------------------------------------------------------------------------
+# Who the user is
+
+
+def user_identity(user) -> dict:
+    """Name and "role（unit）" labels for the page header."""
+    if not user.is_authenticated:
+        return {"name": "", "roles": []}
+    roles = [f"{a.role.name}（{a.unit.name}）" for a in role_assignments(user)]
+    return {"name": user.get_full_name() or user.username, "roles": roles or ["申请人"]}
+
+
+def staff_required(user) -> None:
+    """Inbox and case list are staff pages; applicants use 我的申请."""
+    if not is_staff_member(user):
+        raise PermissionDenied("该页面仅供经办人员使用，申请人请查看“我的申请”")
+
+
+@dataclass(frozen=True)
+class FilingRights:
+    on_behalf: bool
+    villages: QuerySet | None  # None: any village (an applicant filing for themselves)
+
+
+def filing_rights_for_user(user) -> FilingRights:
+    """Applicants file for themselves; village staff file on behalf of residents of their
+    villages (村委会代办); township and county staff do not file (they accept and decide)."""
+    assignments = role_assignments(user)
+    if not assignments:
+        return FilingRights(on_behalf=False, villages=None)
+    paths = [a.unit.path for a in assignments if a.role_id == VILLAGE_STAFF_ROLE]
+    if not paths:
+        raise PermissionDenied("乡镇、县级工作人员不能提交申请；请由申请人本人或村（社区）"
+                               "协理员代办提交")
+    within = Q(pk__in=[])
+    for path in paths:
+        within |= Q(path__startswith=path)
+    villages = Unit.objects.filter(within, level=UnitLevel.VILLAGE).order_by("path")
+    return FilingRights(on_behalf=True, villages=villages)
+
+
+def application_initial(user, rights: FilingRights) -> dict:
+    """What an applicant's own form starts with: their registered name, ID and phone."""
+    if rights.on_behalf:
+        return {}
+    initial = {"applicant_name": user.get_full_name()}
+    profile = getattr(user, "applicant_profile", None)
+    if profile is not None:
+        initial.update(id_number=profile.id_number, phone=profile.phone)
+    return {name: value for name, value in initial.items() if value}
+
+
+def procedure_or_404(key: str) -> Procedure:
+    from django.http import Http404
+
+    try:
+        return procedure_get(key)
+    except LookupError:
+        raise Http404("未知的审批事项") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Inbox
+
+
+def townships_visible_to(user) -> QuerySet[Unit]:
+    """Townships the user's jurisdictions lie in or contain (for the inbox filter)."""
+    q = Q(pk__in=[])
+    for assignment in role_assignments(user):
+        q |= Q(path__startswith=assignment.unit.path)  # a county's townships, or itself
+        township = assignment.unit.ancestor_at(UnitLevel.TOWNSHIP)
+        if township is not None:  # village staff: the township their village is in
+            q |= Q(pk=township.pk)
+    return Unit.objects.filter(q, level=UnitLevel.TOWNSHIP).order_by("path")
+
+
+def inbox_for_user(user) -> QuerySet[HumanTask]:
+    return task_list_for_user(user=user).select_related("case__definition")
+
+
+def inbox_counts(user, tasks: QuerySet[HumanTask], now: datetime) -> dict:
+    """Tab counts over the whole inbox (before filters)."""
+    return tasks.aggregate(
+        all=Count("pk"),
+        free=Count("pk", filter=Q(assignee__isnull=True)),
+        mine=Count("pk", filter=Q(assignee=user)),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+
+
+def _open_tasks_prefetch() -> Prefetch:
+    return Prefetch("tasks", to_attr="open_tasks",
+                    queryset=HumanTask.objects.filter(status=TaskStatus.OPEN)
+                    .select_related("assignee", "candidate_unit").order_by("created_at"))
+
+
+def cases_for_staff(user) -> QuerySet[Case]:
+    return case_list_for_user(user=user).prefetch_related(_open_tasks_prefetch())
+
+
+def cases_of_applicant(user) -> QuerySet[Case]:
+    """"我的申请": cases the user filed for themselves, with their documents."""
+    return (case_list_for_user(user=user).filter(applicant=user)
+            .prefetch_related(_open_tasks_prefetch(), "documents"))
+
+
+def applicant_tasks(user) -> QuerySet[HumanTask]:
+    """Steps waiting for the applicant themselves (e.g. 补正材料)."""
+    return task_list_for_user(user=user).filter(lane=APPLICANT_ROLE, case__applicant=user)
+
+
+def open_tasks_of_case(case: Case) -> list[HumanTask]:
+    return list(case.tasks.filter(status=TaskStatus.OPEN)
+                .select_related("assignee", "candidate_unit").order_by("created_at"))
+
+
+def user_may_see_identity(user, case: Case, tasks: list[HumanTask]) -> bool:
+    """Full ID numbers only for the applicant and for staff who may act on the case now;
+    everyone else sees them masked (《社会救助暂行办法》 art. 61 confidentiality)."""
+    if case.applicant_id and case.applicant_id == user.pk:
+        return True
+    return any(t.status == TaskStatus.OPEN and user_can_act_on_task(user, t) for t in tasks)
+
+
+def previous_grants_warning(case: Case, procedure: Procedure | None) -> str:
+    count = case.data.get("previous_grants_count") or 0
+    try:
+        count = int(count)
+    except (TypeError, ValueError):
+        return ""
+    if count <= 0:
+        return ""
+    name = procedure.name if procedure else case.definition.name
+    return f"本年度已获{name}{count}次，同一事由原则上一年一次"
+
+
+# ---------------------------------------------------------------------------------------------
+# Case data as labelled rows
+
+
+@dataclass
+class Row:
+    label: str
+    value: str = ""
+    # A list of household members etc.: each a dict of already-formatted strings.
+    items: list[dict] = field(default_factory=list)
+
+
+def _display_value(field_obj: forms.Field, value, *, reveal: bool) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(field_obj, IdNumberField):
+        return str(value) if reveal else mask_id_number(str(value))
+    if isinstance(field_obj, forms.BooleanField):
+        return "是" if value else "否"
+    if isinstance(field_obj, forms.ModelChoiceField):
+        obj = field_obj.queryset.model._default_manager.filter(pk=value).first()
+        return str(obj) if obj else str(value)
+    if isinstance(field_obj, forms.ChoiceField):
+        coerce = getattr(field_obj, "coerce", str)
+        for key, label in field_obj.choices:
+            if key == value or str(key) == str(value) or (
+                    isinstance(field_obj, forms.TypedChoiceField) and key != ""
+                    and coerce(key) == value):
+                return str(label)
+        return str(value)
+    return str(value)
+
+
+def _list_items(value: list, *, reveal: bool) -> list[dict]:
+    items = []
+    for item in value:
+        if isinstance(item, dict):
+            item = dict(item)
+            if "id_number" in item and not reveal:
+                item["id_number"] = mask_id_number(str(item["id_number"]))
+            items.append(item)
+        else:
+            items.append({"value": str(item)})
+    return items
+
+
+def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
+              overrides: dict[str, str] | None = None) -> list[Row]:
+    """``data`` (JSON from a form) as rows labelled by ``form_class``'s fields, in its order;
+    keys the form does not know (derived data) are left out."""
+    if form_class is None:
+        return []
+    overrides = overrides or {}
+    rows = []
+    for name, field_obj in form_class.base_fields.items():
+        if name not in data:
+            continue
+        value = data[name]
+        if name in overrides:
+            rows.append(Row(label=str(field_obj.label), value=overrides[name]))
+        elif isinstance(value, list):
+            rows.append(Row(label=str(field_obj.label), value="—" if not value else "",
+                            items=_list_items(value, reveal=reveal)))
+        else:
+            rows.append(Row(label=str(field_obj.label),
+                            value=_display_value(field_obj, value, reveal=reveal)))
+    return rows
+
+
+def case_rows(case: Case, procedure: Procedure | None, *, reveal: bool) -> list[Row]:
+    """The application as filed, labelled by the procedure's application form."""
+    form_class = procedure.application_form if procedure else None
+    village = case.village
+    township = village.parent.name if village.parent_id else ""
+    return form_rows(form_class, case.data, reveal=reveal,
+                     overrides={"village": f"{township} {village.name}".strip()})
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    actor: str
+    action: str
+    summary: str
+    rows: list[Row]
+
+
+def case_history(case: Case, procedure: Procedure | None) -> list[HistoryEntry]:
+    """The audit trail of a case; completions show the submitted form, labelled."""
+    entries = []
+    for entry in (AuditEntry.objects.filter(case=case).select_related("actor", "task")
+                  .order_by("at", "pk")):
+        rows = []
+        if entry.action == AuditAction.COMPLETED and entry.task_id and procedure:
+            try:
+                form_class = procedure.task_form_class(entry.task.spec_name)
+            except LookupError:
+                form_class = None
+            rows = form_rows(form_class, entry.data.get("form", {}), reveal=False)
+        actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else "系统"
+        entries.append(HistoryEntry(at=entry.at, actor=actor,
+                                    action=entry.get_action_display(),
+                                    summary=entry.summary, rows=rows))
+    return entries
+
+
+def procedure_of_case(case: Case) -> Procedure | None:
+    try:
+        return procedure_get(case.procedure)
+    except LookupError:
+        return None
+
+
+def current_step(case: Case) -> str:
+    """Names of the case's open steps, for lists ("公示中" etc. show as 等待中)."""
+    if case.status != CaseStatus.RUNNING:
+        return case.get_status_display()
+    open_tasks = getattr(case, "open_tasks", None)
+    if open_tasks is None:
+        open_tasks = open_tasks_of_case(case)
+    return "、".join(t.title for t in open_tasks) or "等待中（公示期或定时环节）"

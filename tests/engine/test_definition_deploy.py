@@ -1,0 +1,86 @@
+"""Deploying diagrams as versioned definitions."""
+import pytest
+from django.conf import settings
+
+from engine.models import AuditAction, AuditEntry, ProcessDefinition
+from engine.services import DefinitionError, definition_deploy
+from tests.workflows.temporary_relief.helpers import complete, file_application, open_task
+
+pytestmark = pytest.mark.django_db
+
+BPMN = (settings.BPMN_DIR / "temporary_relief.bpmn").read_text(encoding="utf-8")
+DMN = (settings.BPMN_DIR / "temporary_relief_limits.dmn").read_text(encoding="utf-8")
+
+
+def _deploy(bpmn=BPMN, dmn=DMN, **kwargs):
+    return definition_deploy(key="temporary_relief", name="临时救助", bpmn_xml=bpmn,
+                             dmn_xmls=[dmn], **kwargs)
+
+
+def test_deploy_records_version_hash_and_who(demo, supervisor):
+    first = ProcessDefinition.objects.get(key="temporary_relief")
+    assert first.version == 1 and len(first.content_hash) == 64
+    changed = _deploy(dmn=DMN.replace("&lt;= 3000", "&lt;= 1000").replace(
+        "3000 &lt; ? &lt;= 20000", "1000 &lt; ? &lt;= 20000"), deployed_by=supervisor,
+        comment="基层救助权限调整为1000元")
+    assert changed.version == 2
+    assert changed.deployed_by == supervisor
+    assert changed.content_hash != first.content_hash
+    entry = AuditEntry.objects.filter(action=AuditAction.DEPLOYED).latest("pk")
+    assert entry.actor == supervisor and entry.data["version"] == 2
+
+
+def test_deploying_the_same_content_again_creates_no_version(demo):
+    assert _deploy().version == 1
+    assert ProcessDefinition.objects.filter(key="temporary_relief").count() == 1
+
+
+@pytest.mark.parametrize(("bpmn", "message"), [
+    ("<not xml", "XML"),
+    (BPMN.replace('targetRef="gw_accept"/>', 'targetRef="nowhere"/>', 1), "流程无法解析"),
+    (BPMN.replace('name="county_leader"', 'name="county_boss"'), "不是已知角色"),
+])
+def test_broken_diagrams_give_a_clear_message_and_deploy_nothing(demo, bpmn, message):
+    with pytest.raises(DefinitionError) as excinfo:
+        _deploy(bpmn=bpmn)
+    assert message in str(excinfo.value)
+    assert ProcessDefinition.objects.filter(key="temporary_relief").count() == 1
+
+
+def test_broken_decision_table_deploys_nothing(demo):
+    with pytest.raises(DefinitionError):
+        _deploy(dmn=DMN.replace("</definitions>", ""))
+    assert ProcessDefinition.objects.filter(key="temporary_relief").count() == 1
+
+
+def _to_decision(case, village_staff, township_staff, clock, amount):
+    from engine.services import timers_fire_due
+
+    complete(case, township_staff, "accept", acceptance="accept")
+    complete(case, village_staff, "investigate", visit_date="2026-11-20", investigator_1="王芳",
+             investigator_2="李强", household_findings="属实", proposed_amount=amount,
+             village_opinion="同意")
+    complete(case, township_staff, "township_review", economic_check="eligible", amount=amount,
+             recommendation="grant", review_opinion="属实")
+    from datetime import timedelta
+
+    clock.shift(timedelta(days=8))
+    timers_fire_due()
+    case.refresh_from_db()
+    complete(case, township_staff, "notice_result", objection="no")
+    return open_task(case)
+
+
+def test_editing_the_limit_reroutes_new_cases_and_keeps_running_ones(
+        demo, applicant, village, village_staff, township_staff, supervisor, clock):
+    running = file_application(user=applicant, village=village, requested_amount="2000")
+    _deploy(dmn=DMN.replace("&lt;= 3000", "&lt;= 1000").replace(
+        "3000 &lt; ? &lt;= 20000", "1000 &lt; ? &lt;= 20000"), deployed_by=supervisor)
+    new = file_application(user=applicant, village=village, requested_amount="2000")
+    assert running.definition.version == 1 and new.definition.version == 2
+    # The running case keeps version 1: 2,000 yuan is within the township's 3,000 limit.
+    assert _to_decision(running, village_staff, township_staff, clock, "2000").lane == \
+        "township_leader"
+    # The new case runs on version 2: above the new 1,000 limit, it goes to the county.
+    assert _to_decision(new, village_staff, township_staff, clock, "2000").lane == \
+        "county_staff"

@@ -1,0 +1,86 @@
+"""Timers fire from the periodic sweep, never from a web request."""
+from datetime import timedelta
+
+import pytest
+
+from engine.models import AuditAction, CaseStatus
+from engine.tasks import timers_fire_due_task
+from tests.workflows.temporary_relief.helpers import complete, file_application, open_task
+
+pytestmark = pytest.mark.django_db
+
+
+def _to_notice(case, village_staff, township_staff):
+    complete(case, township_staff, "accept", acceptance="accept")
+    complete(case, village_staff, "investigate", visit_date="2026-11-20", investigator_1="王芳",
+             investigator_2="李强", household_findings="属实", proposed_amount="2500",
+             village_opinion="同意")
+    complete(case, township_staff, "township_review", economic_check="eligible", amount="2500",
+             recommendation="grant", review_opinion="属实")
+
+
+def test_public_notice_fires_after_seven_days_from_the_periodic_task(
+        applicant, village, village_staff, township_staff, clock):
+    case = file_application(user=applicant, village=village)
+    _to_notice(case, village_staff, township_staff)
+    due = case.next_timer_at
+    assert timedelta(days=7) - timedelta(minutes=1) < due - case.updated_at <= timedelta(days=7)
+    clock.shift(timedelta(days=6, hours=23))
+    assert timers_fire_due_task() == 0
+    assert not case.tasks.filter(status="open").exists()
+    clock.shift(timedelta(hours=2))
+    assert timers_fire_due_task() == 1
+    case.refresh_from_db()
+    assert open_task(case).spec_name == "notice_result"
+    assert case.next_timer_at is None
+    assert case.audit.filter(action=AuditAction.TIMER).count() == 1
+    # Firing again does nothing: the sweep is idempotent.
+    assert timers_fire_due_task() == 0
+
+
+def test_a_broken_case_does_not_block_the_sweep(applicant, village, village_staff,
+                                               township_staff, clock):
+    broken = file_application(user=applicant, village=village)
+    healthy = file_application(user=applicant, village=village)
+    for case in (broken, healthy):
+        _to_notice(case, village_staff, township_staff)
+    broken.state = broken.state.replace('"serializer_version"', '"serializer_versio"')
+    broken.save(update_fields=["state"])
+    clock.shift(timedelta(days=8))
+    assert timers_fire_due_task() == 1
+    broken.refresh_from_db()
+    healthy.refresh_from_db()
+    assert broken.status == CaseStatus.ERROR
+    assert broken.audit.filter(action=AuditAction.ERROR).exists()
+    assert open_task(healthy).spec_name == "notice_result"
+
+
+def test_run_timers_command_fires_due_timers(applicant, village, village_staff, township_staff,
+                                             clock):
+    from django.core.management import call_command
+
+    case = file_application(user=applicant, village=village)
+    _to_notice(case, village_staff, township_staff)
+    clock.shift(timedelta(days=8))
+    call_command("run_timers")
+    case.refresh_from_db()
+    assert open_task(case).spec_name == "notice_result"
+
+
+@pytest.mark.parametrize(("county_holidays", "due"), [
+    ([], "2026-10-09"),             # national holiday 10-01..10-07 skipped
+    (["2026-10-09"], "2026-10-10"),  # plus a county day off; 10-10 is a make-up working day
+])
+def test_due_dates_count_working_days_on_the_county_calendar(applicant, village, clock, demo,
+                                                            county_holidays, due):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    demo.settings["holidays"] = county_holidays
+    demo.save(update_fields=["settings"])
+    clock.move_to(datetime(2026, 9, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    case = file_application(user=applicant, village=village)
+    task = open_task(case, "accept")  # 2 working days
+    assert timezone.localtime(task.due_at).date().isoformat() == due
