@@ -77,6 +77,14 @@ def filing_rights_for_user(user) -> FilingRights:
     return FilingRights(on_behalf=True, villages=villages)
 
 
+def user_may_file(user) -> bool:
+    try:
+        filing_rights_for_user(user)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def application_initial(user, rights: FilingRights) -> dict:
     """What an applicant's own form starts with: their registered name, ID and phone."""
     if rights.on_behalf:
