@@ -111,7 +111,8 @@ class ProcessDefinition(models.Model):
     version = models.PositiveIntegerField()
     process_id = models.CharField(max_length=100, help_text="id of the executable BPMN process")
     bpmn_xml = models.TextField()
-    dmn_xml = models.JSONField(default=list, help_text="list of DMN documents (XML strings)")
+    dmn_xml = models.JSONField(default=list, blank=True,
+                               help_text="list of DMN documents (XML strings)")
     content_hash = models.CharField(max_length=64, db_index=True)
     # Serialised spec (JSON text), stored once per version rather than once per case. Text,
     # not jsonb: PostgreSQL's jsonb reorders keys and SpiffWorkflow's format depends on order.

@@ -111,5 +111,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"engine": {"level": "INFO"}},
+    "loggers": {"engine": {"level": "INFO"}, "spiff": {"level": "WARNING"},
+                "spiff.task": {"level": "WARNING"}, "spiff.workflow": {"level": "WARNING"}},
 }

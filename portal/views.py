@@ -1,0 +1,251 @@
+"""Pages of the portal. Each view: an access helper (404 for outsiders, 403 for the wrong
+role), at most one service call, then render or redirect. Every state change is a POST."""
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from engine.models import APPLICANT_ROLE, TaskStatus
+from engine.selectors import (
+    case_get_for_user,
+    document_get_for_user,
+    document_list_for_case,
+    is_staff_member,
+    task_get_for_user,
+    user_can_act_on_task,
+)
+from engine.services import TaskAlreadyHandled, task_claim, task_release
+from workflows.registry import procedure_list
+from workflows.services import application_submit, task_submit
+
+from .filters import TaskFilter
+from .forms import RegistrationForm
+from .selectors import (
+    applicant_tasks,
+    application_initial,
+    case_history,
+    case_rows,
+    cases_for_staff,
+    cases_of_applicant,
+    filing_rights_for_user,
+    inbox_counts,
+    inbox_for_user,
+    open_tasks_of_case,
+    previous_grants_warning,
+    procedure_of_case,
+    procedure_or_404,
+    staff_required,
+    user_may_see_identity,
+)
+from .services import applicant_register
+
+PAGE_SIZE = 25
+
+
+def _landing(user) -> str:
+    return "portal:inbox" if is_staff_member(user) else "portal:my"
+
+
+@login_required
+def home(request):
+    return redirect(_landing(request.user))
+
+
+def register(request):
+    """注册: applicants open their own account (username = phone) and are logged in."""
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = applicant_register(full_name=data["full_name"], id_number=data["id_number"],
+                                      phone=data["phone"], password=data["password1"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "注册成功，您现在可以在线提交申请。")
+            return redirect("portal:my")
+    return render(request, "portal/register.html", {"form": form})
+
+
+# ---------------------------------------------------------------------------------------------
+# Applications
+
+
+@login_required
+def procedure_index(request):
+    rights = filing_rights_for_user(request.user)
+    procedures = [p for p in procedure_list() if p.application_form is not None]
+    return render(request, "portal/procedure_list.html",
+                  {"procedures": procedures, "on_behalf": rights.on_behalf})
+
+
+@login_required
+def apply(request, procedure_key):
+    """File an application: the applicant for themselves, village staff on behalf
+    (村委会代办) for villages of their jurisdiction only."""
+    rights = filing_rights_for_user(request.user)
+    procedure = procedure_or_404(procedure_key)
+    if procedure.application_form is None:
+        raise Http404("该事项不接受在线申请")
+    form_kwargs = {} if rights.villages is None else {"villages": rights.villages}
+    if request.method == "POST":
+        form = procedure.application_form(request.POST, **form_kwargs)
+        if form.is_valid():
+            case = application_submit(procedure=procedure, cleaned_data=form.cleaned_data,
+                                      user=request.user, on_behalf=rights.on_behalf)
+            messages.success(request, f"申请已提交（案件编号 {case.pk}），请留意办理进度。")
+            return redirect("portal:case", pk=case.pk)
+    else:
+        form = procedure.application_form(
+            initial=application_initial(request.user, rights), **form_kwargs)
+    return render(request, "portal/apply.html",
+                  {"procedure": procedure, "form": form, "on_behalf": rights.on_behalf})
+
+
+# ---------------------------------------------------------------------------------------------
+# Inbox and tasks
+
+
+@login_required
+def inbox(request):
+    staff_required(request.user)
+    tasks = inbox_for_user(request.user)
+    task_filter = TaskFilter(request.GET, queryset=tasks, request=request)
+    page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    tab = ("overdue" if request.GET.get("overdue") == "yes" else
+           request.GET.get("claimed") if request.GET.get("claimed") in ("mine", "free") else
+           "all")
+    return render(request, "portal/inbox.html", {
+        "filter": task_filter, "page": page, "now": now, "tab": tab,
+        "counts": inbox_counts(request.user, tasks, now),
+        "next_sort": "-due" if request.GET.get("sort", "due") == "due" else "due",
+    })
+
+
+@login_required
+def task_detail(request, pk):
+    """A task with its case; its form when the user may act on it. POST submits the form."""
+    task = task_get_for_user(request.user, pk)
+    case = task.case
+    procedure = procedure_of_case(case)
+    allowed = user_can_act_on_task(request.user, task)
+    claimed_by_other = task.assignee_id is not None and task.assignee_id != request.user.pk
+    can_act = allowed and task.status == TaskStatus.OPEN and not claimed_by_other
+    form_class = procedure.task_form_class(task.spec_name) if procedure else None
+    form = None
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied("您没有办理该任务的权限")
+        if task.status != TaskStatus.OPEN:
+            messages.error(request, "该任务已被办理，请刷新待办列表")
+            return redirect(_landing(request.user))
+        form = form_class(request.POST, case_data=case.data)
+        if form.is_valid():
+            try:
+                task_submit(task=task, form=form, user=request.user)
+            except TaskAlreadyHandled as exc:
+                messages.error(request, str(exc))
+                return redirect(_landing(request.user))
+            messages.success(request, f"已办理“{task.title}”（{case.applicant_name}）")
+            return redirect(_landing(request.user))
+    elif can_act:
+        form = form_class(case_data=case.data)
+    open_tasks = open_tasks_of_case(case)
+    reveal = can_act or (case.applicant_id is not None and case.applicant_id == request.user.pk)
+    return render(request, "portal/task.html", {
+        "task": task, "case": case, "procedure": procedure, "form": form,
+        "can_act": can_act, "claimed_by_other": claimed_by_other,
+        "can_claim": can_act and task.lane != APPLICANT_ROLE and task.assignee_id is None,
+        "can_release": can_act and task.lane != APPLICANT_ROLE
+        and task.assignee_id == request.user.pk,
+        "rows": case_rows(case, procedure, reveal=reveal),
+        "history": case_history(case, procedure),
+        "documents": document_list_for_case(case),
+        "open_tasks": open_tasks,
+        "warning": previous_grants_warning(case, procedure),
+        "now": timezone.now(),
+    })
+
+
+@login_required
+@require_POST
+def task_claim_view(request, pk):
+    task = task_get_for_user(request.user, pk)
+    try:
+        task_claim(user=request.user, task_pk=task.pk)
+    except TaskAlreadyHandled as exc:
+        messages.error(request, str(exc))
+        return redirect("portal:inbox")
+    messages.success(request, f"已认领“{task.title}”，其他同事将不再看到该任务")
+    return redirect("portal:task", pk=task.pk)
+
+
+@login_required
+@require_POST
+def task_release_view(request, pk):
+    task = task_get_for_user(request.user, pk)
+    try:
+        task_release(user=request.user, task_pk=task.pk)
+    except TaskAlreadyHandled as exc:
+        messages.error(request, str(exc))
+        return redirect("portal:inbox")
+    messages.success(request, f"已释放“{task.title}”，该任务退回待认领")
+    return redirect("portal:task", pk=task.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases and documents
+
+
+@login_required
+def case_list(request):
+    staff_required(request.user)
+    page = Paginator(cases_for_staff(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/case_list.html", {"page": page})
+
+
+@login_required
+def case_detail(request, pk):
+    case = case_get_for_user(request.user, pk)
+    procedure = procedure_of_case(case)
+    open_tasks = open_tasks_of_case(case)
+    reveal = user_may_see_identity(request.user, case, open_tasks)
+    return render(request, "portal/case_detail.html", {
+        "case": case, "procedure": procedure, "open_tasks": open_tasks,
+        "rows": case_rows(case, procedure, reveal=reveal),
+        "history": case_history(case, procedure),
+        "documents": document_list_for_case(case),
+        "warning": previous_grants_warning(case, procedure) if is_staff_member(request.user)
+        else "",
+        "now": timezone.now(),
+    })
+
+
+@login_required
+def my_applications(request):
+    """我的申请: the applicant's cases, their documents, and steps waiting for them."""
+    return render(request, "portal/my.html", {
+        "cases": cases_of_applicant(request.user),
+        "tasks": applicant_tasks(request.user),
+    })
+
+
+@login_required
+def document_download(request, uuid):
+    document = document_get_for_user(request.user, uuid)
+    if document.pdf is None:
+        raise Http404("文书尚未生成")
+    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, f"{document.title}.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
