@@ -24,6 +24,7 @@ from engine.models import (
 )
 from engine.selectors import (
     case_list_for_user,
+    document_list_for_case,
     is_staff_member,
     role_assignments,
     task_list_for_user,
@@ -305,3 +306,51 @@ def current_step(case: Case) -> str:
     if open_tasks is None:
         open_tasks = open_tasks_of_case(case)
     return "、".join(t.title for t in open_tasks) or "等待中（公示期或定时环节）"
+
+
+# ---------------------------------------------------------------------------------------------
+# Task and case pages
+
+
+@dataclass(frozen=True)
+class TaskAccess:
+    """What the user may do on a task page. ``allowed``: holds the task's role (POSTs are
+    403 otherwise); ``can_act``: and the task is open and not claimed by a colleague."""
+
+    allowed: bool
+    can_act: bool
+    claimed_by_other: bool
+    can_claim: bool
+    can_release: bool
+
+
+def task_access(user, task: HumanTask) -> TaskAccess:
+    allowed = user_can_act_on_task(user, task)
+    claimed_by_other = task.assignee_id is not None and task.assignee_id != user.pk
+    can_act = allowed and task.status == TaskStatus.OPEN and not claimed_by_other
+    # The applicant's own steps are assigned to them; there is nothing to claim or release.
+    poolable = task.lane != APPLICANT_ROLE
+    return TaskAccess(
+        allowed=allowed, can_act=can_act, claimed_by_other=claimed_by_other,
+        can_claim=can_act and poolable and task.assignee_id is None,
+        can_release=can_act and poolable and task.assignee_id == user.pk,
+    )
+
+
+def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
+    """Everything a case (or task) page shows about the case. ``reveal`` defaults to
+    ``user_may_see_identity``."""
+    procedure = procedure_of_case(case)
+    open_tasks = open_tasks_of_case(case)
+    if reveal is None:
+        reveal = user_may_see_identity(user, case, open_tasks)
+    return {
+        "case": case,
+        "procedure": procedure,
+        "open_tasks": open_tasks,
+        "rows": case_rows(case, procedure, reveal=reveal),
+        "history": case_history(case, procedure),
+        "documents": list(document_list_for_case(case)),
+        # The one-grant-a-year rule is a matter for the staff deciding, not the applicant.
+        "warning": previous_grants_warning(case, procedure) if is_staff_member(user) else "",
+    }

@@ -1,9 +1,27 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import verification, views
+from .forms import LoginForm
+
 app_name = "portal"
 
 urlpatterns = [
-    path("", auth_views.LoginView.as_view(), name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(
+        template_name="portal/login.html", authentication_form=LoginForm,
+        redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", views.register, name="register"),
+    path("apply/", views.procedure_index, name="procedures"),
+    path("apply/<slug:procedure_key>/", views.apply, name="apply"),
+    path("tasks/", views.inbox, name="inbox"),
+    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/<int:pk>/claim/", views.task_claim_view, name="task_claim"),
+    path("tasks/<int:pk>/release/", views.task_release_view, name="task_release"),
+    path("cases/", views.case_list, name="cases"),
+    path("cases/<int:pk>/", views.case_detail, name="case"),
+    path("my/", views.my_applications, name="my"),
+    path("documents/<uuid:uuid>/", views.document_download, name="document"),
+    path("verify/<uuid:uuid>/", verification.verify, name="verify"),
 ]

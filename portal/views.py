@@ -11,14 +11,12 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from engine.models import APPLICANT_ROLE, TaskStatus
+from engine.models import TaskStatus
 from engine.selectors import (
     case_get_for_user,
     document_get_for_user,
-    document_list_for_case,
     is_staff_member,
     task_get_for_user,
-    user_can_act_on_task,
 )
 from engine.services import TaskAlreadyHandled, task_claim, task_release
 from workflows.registry import procedure_list
@@ -29,19 +27,16 @@ from .forms import RegistrationForm
 from .selectors import (
     applicant_tasks,
     application_initial,
-    case_history,
-    case_rows,
+    case_page,
     cases_for_staff,
     cases_of_applicant,
     filing_rights_for_user,
     inbox_counts,
     inbox_for_user,
-    open_tasks_of_case,
-    previous_grants_warning,
     procedure_of_case,
     procedure_or_404,
     staff_required,
-    user_may_see_identity,
+    task_access,
 )
 from .services import applicant_register
 
@@ -136,20 +131,17 @@ def inbox(request):
 def task_detail(request, pk):
     """A task with its case; its form when the user may act on it. POST submits the form."""
     task = task_get_for_user(request.user, pk)
+    access = task_access(request.user, task)
     case = task.case
     procedure = procedure_of_case(case)
-    allowed = user_can_act_on_task(request.user, task)
-    claimed_by_other = task.assignee_id is not None and task.assignee_id != request.user.pk
-    can_act = allowed and task.status == TaskStatus.OPEN and not claimed_by_other
-    form_class = procedure.task_form_class(task.spec_name) if procedure else None
     form = None
     if request.method == "POST":
-        if not allowed:
+        if not access.allowed:
             raise PermissionDenied("您没有办理该任务的权限")
         if task.status != TaskStatus.OPEN:
             messages.error(request, "该任务已被办理，请刷新待办列表")
             return redirect(_landing(request.user))
-        form = form_class(request.POST, case_data=case.data)
+        form = procedure.task_form_class(task.spec_name)(request.POST, case_data=case.data)
         if form.is_valid():
             try:
                 task_submit(task=task, form=form, user=request.user)
@@ -158,22 +150,13 @@ def task_detail(request, pk):
                 return redirect(_landing(request.user))
             messages.success(request, f"已办理“{task.title}”（{case.applicant_name}）")
             return redirect(_landing(request.user))
-    elif can_act:
-        form = form_class(case_data=case.data)
-    open_tasks = open_tasks_of_case(case)
-    reveal = can_act or (case.applicant_id is not None and case.applicant_id == request.user.pk)
+    elif access.can_act:
+        form = procedure.task_form_class(task.spec_name)(case_data=case.data)
+    reveal = access.can_act or (case.applicant_id is not None
+                                and case.applicant_id == request.user.pk)
     return render(request, "portal/task.html", {
-        "task": task, "case": case, "procedure": procedure, "form": form,
-        "can_act": can_act, "claimed_by_other": claimed_by_other,
-        "can_claim": can_act and task.lane != APPLICANT_ROLE and task.assignee_id is None,
-        "can_release": can_act and task.lane != APPLICANT_ROLE
-        and task.assignee_id == request.user.pk,
-        "rows": case_rows(case, procedure, reveal=reveal),
-        "history": case_history(case, procedure),
-        "documents": document_list_for_case(case),
-        "open_tasks": open_tasks,
-        "warning": previous_grants_warning(case, procedure),
-        "now": timezone.now(),
+        **case_page(request.user, case, reveal=reveal),
+        "task": task, "access": access, "form": form, "now": timezone.now(),
     })
 
 
@@ -217,18 +200,8 @@ def case_list(request):
 @login_required
 def case_detail(request, pk):
     case = case_get_for_user(request.user, pk)
-    procedure = procedure_of_case(case)
-    open_tasks = open_tasks_of_case(case)
-    reveal = user_may_see_identity(request.user, case, open_tasks)
-    return render(request, "portal/case_detail.html", {
-        "case": case, "procedure": procedure, "open_tasks": open_tasks,
-        "rows": case_rows(case, procedure, reveal=reveal),
-        "history": case_history(case, procedure),
-        "documents": document_list_for_case(case),
-        "warning": previous_grants_warning(case, procedure) if is_staff_member(request.user)
-        else "",
-        "now": timezone.now(),
-    })
+    return render(request, "portal/case_detail.html",
+                  {**case_page(request.user, case), "now": timezone.now()})
 
 
 @login_required

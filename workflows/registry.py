@@ -1,5 +1,6 @@
 """What a procedure is, to the rest of the product: a diagram, its tables, its forms and its
 documents. ``engine`` runs diagrams; ``portal`` renders the forms named here."""
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django import forms
@@ -19,8 +20,9 @@ class Procedure:
     task_forms: dict[str, type[forms.Form]] = field(default_factory=dict)
     default_task_form: type[forms.Form] | None = None
     document_types: tuple[DocumentType, ...] = ()
-    # Builds (title, data) for engine.case_start from the application form's cleaned data.
     case_title: str = ""
+    # Extra case data computed when an application is filed (e.g. grants already on record).
+    application_extra_data: Callable[[dict], dict] | None = None
 
     def task_form_class(self, spec_name: str) -> type[forms.Form]:
         form_class = self.task_forms.get(spec_name, self.default_task_form)

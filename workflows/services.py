@@ -36,6 +36,8 @@ def application_submit(*, procedure: Procedure, cleaned_data: dict, user,
     data["village_name"] = village.name
     data["township_name"] = village.parent.name if village.parent else ""
     data["filed_on_behalf"] = on_behalf
+    if procedure.application_extra_data is not None:
+        data.update(cleaned_to_json(procedure.application_extra_data(cleaned_data)))
     return engine_services.case_start(
         procedure=procedure.key, title=procedure.case_title or procedure.name,
         village=village, applicant_name=cleaned_data["applicant_name"],

@@ -84,3 +84,22 @@ def test_editing_the_limit_reroutes_new_cases_and_keeps_running_ones(
     # The new case runs on version 2: above the new 1,000 limit, it goes to the county.
     assert _to_decision(new, village_staff, township_staff, clock, "2000").lane == \
         "county_staff"
+
+
+def test_limit_as_a_multiple_of_the_county_dibao_standard(
+        demo, applicant, village, village_staff, township_staff, clock):
+    """Hubei-style rule: the township decides up to 4× the monthly 低保 standard."""
+    multiple = (DMN.replace("<text>amount</text>",
+                            '<text>amount / county_settings["dibao_monthly"]</text>')
+                .replace("&lt;= 3000", "&lt;= 4")
+                .replace("3000 &lt; ? &lt;= 20000", "4 &lt; ? &lt;= 20")
+                .replace("&gt; 20000", "&gt; 20"))
+    _deploy(dmn=multiple)
+    demo.settings["dibao_monthly"] = 1000
+    demo.save(update_fields=["settings"])
+    within = file_application(user=applicant, village=village, requested_amount="3900")
+    above = file_application(user=applicant, village=village, requested_amount="4100")
+    assert _to_decision(within, village_staff, township_staff, clock, "3900").lane == \
+        "township_leader"
+    assert _to_decision(above, village_staff, township_staff, clock, "4100").lane == \
+        "county_staff"

@@ -7,6 +7,7 @@ from engine.registry import DocumentType
 
 from ..registry import Procedure
 from . import forms
+from .selectors import application_extra_data
 
 HARDSHIP_LABELS = dict(forms.HARDSHIP_TYPES)
 PAYMENT_LABELS = dict(forms.PAYMENT_METHODS)
@@ -37,6 +38,7 @@ PROCEDURE = Procedure(
     description="因意外事件、突发重大疾病或生活必需支出突然增加，导致基本生活暂时出现严重困难的家庭或个人",
     case_title="临时救助申请",
     application_form=forms.ApplicationForm,
+    application_extra_data=application_extra_data,
     task_forms={
         "accept": forms.AcceptanceForm,
         "supplement": forms.SupplementForm,

@@ -207,3 +207,14 @@ def test_filed_by_village_staff_on_behalf(village, village_staff, other_village_
     assert not task_list_for_user(user=other_village_staff).exists()
     complete(case, village_staff, "supplement", supplement_note="已代为补交")
     assert open_task(case).spec_name == "accept"
+
+
+def test_second_application_this_year_shows_the_grant_on_record(
+        applicant, village, village_staff, township_staff, township_leader):
+    first = file_application(user=applicant, village=village)
+    _through_review(first, village_staff=village_staff, township_staff=township_staff)
+    _after_notice(first, township_staff)
+    _approve(first, township_leader, "township_decide", amount="2500")
+    second = file_application(user=applicant, village=village)
+    assert second.data["recorded_grants"]["count"] == 1
+    assert second.data["recorded_grants"]["total"] == 2500
