@@ -172,20 +172,34 @@ class ReadyTask:
     task_id: str
     spec_name: str
     title: str
-    lane: str | None
+    lane: str | None  # the role the task is offered to
     properties: dict
 
 
+def task_properties(task_spec) -> dict:
+    return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+
+
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
+    """Ready user tasks. A task whose diagram gives a ``candidate_role`` property is offered
+    to the role that expression yields in the task's data (e.g. ``"department:" + department``
+    for one child of a multi-instance task per department); others to their lane."""
     tasks = []
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         spec = task.task_spec
+        properties = task_properties(spec)
+        lane = spec.lane
+        if properties.get("candidate_role"):
+            try:
+                lane = str(workflow.script_engine.evaluate(task, properties["candidate_role"]))
+            except SpiffWorkflowException as exc:
+                raise RuntimeFailure(f"无法确定任务“{spec.bpmn_name}”的办理角色：{exc}") from exc
         tasks.append(ReadyTask(
             task_id=str(task.id),
             spec_name=spec.bpmn_id or spec.name,
             title=spec.bpmn_name or spec.bpmn_id or spec.name,
-            lane=spec.lane,
-            properties=dict((getattr(spec, "extensions", None) or {}).get("properties", {})),
+            lane=lane,
+            properties=properties,
         ))
     return tasks
 
@@ -239,5 +253,6 @@ def user_task_specs(spec, subprocess_specs) -> list[dict]:
         for task_spec in process_spec.task_specs.values():
             if isinstance(task_spec, UserTask):
                 found.append({"id": task_spec.bpmn_id, "name": task_spec.bpmn_name or
-                              task_spec.bpmn_id, "lane": task_spec.lane})
+                              task_spec.bpmn_id, "lane": task_spec.lane,
+                              "properties": task_properties(task_spec)})
     return found
