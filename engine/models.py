@@ -228,6 +228,9 @@ class AuditAction(models.TextChoices):
     TIMER = "timer", "定时器触发"
     FINISHED = "finished", "办结"
     ERROR = "error", "异常"
+    QUOTA = "quota", "名额"
+    MESSAGE = "message", "外部事件"
+    DRAW = "draw", "随机抽取"
 
 
 class AuditEntry(models.Model):
@@ -310,3 +313,44 @@ class Document(models.Model):
 
     def __str__(self):
         return f"{self.title} {self.number}"
+
+
+class Quota(models.Model):
+    """A yearly number of places per unit for a programme run against quotas (e.g. 50
+    elderly-home adaptations for 罗店镇 in 2026). The county edits ``capacity``; ``used``
+    changes only through ``engine.services`` under this row's lock."""
+
+    key = models.CharField(max_length=60)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="quotas")
+    year = models.PositiveIntegerField()
+    capacity = models.PositiveIntegerField()
+    used = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["key", "year", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "unit", "year"], name="unique_quota"),
+            models.CheckConstraint(condition=models.Q(used__lte=models.F("capacity")),
+                                   name="quota_used_within_capacity"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.year} {self.key} {self.used}/{self.capacity}"
+
+    @property
+    def remaining(self) -> int:
+        return self.capacity - self.used
+
+
+class QuotaReservation(models.Model):
+    """One case holding one place of a quota; released on rejection or withdrawal."""
+
+    quota = models.ForeignKey(Quota, on_delete=models.PROTECT, related_name="reservations")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="quota_reservations")
+    reserved_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["quota", "case"], condition=models.Q(released_at__isnull=True),
+            name="one_live_reservation_per_case")]

@@ -27,6 +27,8 @@ SERIALIZER_VERSION = SERIALIZER.VERSION
 # <spiffworkflow:serviceTaskOperator id="issue_document"> and parameters.
 SERVICE_OPERATIONS = {
     "issue_document": {"doc_type"},
+    "reserve_quota": {"key", "level"},
+    "release_quota": {"key"},
 }
 
 
@@ -256,3 +258,38 @@ def user_task_specs(spec, subprocess_specs) -> list[dict]:
                               task_spec.bpmn_id, "lane": task_spec.lane,
                               "properties": task_properties(task_spec)})
     return found
+
+
+def send_message(workflow: BpmnWorkflow, name: str, payload: dict) -> None:
+    """Deliver a named BPMN message (e.g. an external result) to a waiting workflow."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+    from SpiffWorkflow.bpmn.util.event import BpmnEvent
+
+    # Use the waiting event's own definition: the Spiff parser makes its own subclass, and
+    # events only match definitions of the same class.
+    definition = next((task.task_spec.event_definition
+                       for task in workflow.get_tasks(state=TaskState.WAITING)
+                       if isinstance(getattr(task.task_spec, "event_definition", None),
+                                     MessageEventDefinition)
+                       and task.task_spec.event_definition.name == name), None)
+    if definition is None:
+        raise RuntimeFailure(f"案件当前不在等待“{name}”")
+    try:
+        workflow.send_event(BpmnEvent(definition, payload=payload))
+        workflow.do_engine_steps()
+    except WorkflowException as exc:
+        raise RuntimeFailure(f"案件当前不在等待“{name}”") from exc
+    except SpiffWorkflowException as exc:
+        raise RuntimeFailure(str(exc)) from exc
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
+    """Names of the messages the workflow is waiting for now."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+
+    names = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        event = getattr(task.task_spec, "event_definition", None)
+        if isinstance(event, MessageEventDefinition):
+            names.append(event.name)
+    return names

@@ -19,6 +19,8 @@ from . import runtime
 from .calendar import add_working_days
 from .models import (
     APPLICANT_ROLE,
+    Quota,
+    QuotaReservation,
     AuditAction,
     AuditEntry,
     Case,
@@ -43,6 +45,7 @@ __all__ = [
     "DefinitionError",
     "RuntimeFailure",
     "TaskAlreadyHandled",
+    "QuotaExceeded",
     "definition_deploy",
     "case_start",
     "task_claim",
@@ -55,6 +58,10 @@ __all__ = [
 
 class TaskAlreadyHandled(Exception):
     """The task was completed, cancelled or claimed by someone else in the meantime."""
+
+
+class QuotaExceeded(Exception):
+    """No place left in a quota (or none set): the step that needed one is refused."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,6 +234,11 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
         if effect.operation == "issue_document":
             _document_issue(case=case, doc_type_code=effect.params["doc_type"],
                             data=effect.data, actor=actor)
+        elif effect.operation == "reserve_quota":
+            _quota_reserve(case=case, key=effect.params["key"],
+                           level=effect.params.get("level", UnitLevel.TOWNSHIP), actor=actor)
+        elif effect.operation == "release_quota":
+            _quota_release(case=case, key=effect.params["key"], actor=actor)
     script_engine.effects.clear()
     _sync_human_tasks(case, workflow)
     case.state = runtime.dump(workflow)
@@ -467,3 +479,117 @@ def role_assign(*, user, role: str, unit: Unit) -> RoleAssignment:
     """Give ``user`` role ``role`` over every case within ``unit``."""
     assignment, _ = RoleAssignment.objects.get_or_create(user=user, role_id=role, unit=unit)
     return assignment
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Quotas
+
+
+@transaction.atomic
+def quota_set(*, key: str, unit: Unit, year: int, capacity: int, actor=None) -> Quota:
+    """Set a unit's yearly quota (the county's split of its own quota)."""
+    quota = Quota.objects.select_for_update().filter(key=key, unit=unit, year=year).first()
+    if quota is None:
+        quota = Quota(key=key, unit=unit, year=year, capacity=capacity)
+    elif capacity < quota.used:
+        raise ValueError(f"名额不能少于已使用的 {quota.used} 个")
+    quota.capacity = capacity
+    quota.full_clean()
+    quota.save()
+    AuditEntry.objects.create(actor=actor, action=AuditAction.QUOTA,
+                              summary=f"设置{unit.name}{year}年度名额为{capacity}",
+                              data={"key": key, "unit": unit.pk, "year": year,
+                                    "capacity": capacity})
+    return quota
+
+
+def _quota_reserve(*, case: Case, key: str, level: str, actor) -> QuotaReservation:
+    """Take one place for the case, under the quota row's lock: two approvals racing for the
+    last place queue here, and the second is refused."""
+    unit = case.village.ancestor_at(level)
+    year = timezone.localdate().year
+    quota = Quota.objects.select_for_update().filter(key=key, unit=unit, year=year).first()
+    if quota is None:
+        raise QuotaExceeded(f"{unit.name}{year}年度尚未设置名额，请县民政局先分配名额")
+    live = quota.reservations.filter(case=case, released_at__isnull=True).first()
+    if live is not None:
+        return live
+    if quota.used >= quota.capacity:
+        raise QuotaExceeded(f"{unit.name}{year}年度名额（共{quota.capacity}个）已用完，"
+                            f"不能再批准")
+    quota.used += 1
+    quota.save(update_fields=["used"])
+    reservation = QuotaReservation.objects.create(quota=quota, case=case)
+    AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.QUOTA,
+                              summary=f"占用{unit.name}{year}年度名额"
+                                      f"（{quota.used}/{quota.capacity}）",
+                              data={"key": key, "quota": quota.pk, "reserved": True})
+    return reservation
+
+
+def _quota_release(*, case: Case, key: str, actor) -> None:
+    for reservation in (QuotaReservation.objects.filter(case=case, quota__key=key,
+                                                        released_at__isnull=True)
+                        .select_related("quota")):
+        quota = Quota.objects.select_for_update().get(pk=reservation.quota_id)
+        quota.used -= 1
+        quota.save(update_fields=["used"])
+        reservation.released_at = timezone.now()
+        reservation.save(update_fields=["released_at"])
+        AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.QUOTA,
+                                  summary=f"释放{quota.unit.name}{quota.year}年度名额",
+                                  data={"key": key, "quota": quota.pk, "reserved": False})
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages and random draws
+
+
+@transaction.atomic
+def case_send_message(*, case_pk: int, message: str, payload: dict, actor) -> Case:
+    """Deliver a named message to a waiting case (an external result, a spot-check
+    selection...). Raises ``RuntimeFailure`` when the case is not waiting for it."""
+    payload = _check_jsonable(payload)
+    case = Case.objects.select_for_update().select_related("definition", "village").get(
+        pk=case_pk)
+    if case.status != CaseStatus.RUNNING:
+        raise TaskAlreadyHandled("案件已办结")
+    workflow, script_engine = _load(case)
+    runtime.send_message(workflow, message, payload)
+    AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.MESSAGE,
+                              summary=f"收到“{message}”", data={"payload": payload})
+    _advance(case=case, workflow=workflow, script_engine=script_engine, actor=actor)
+    return case
+
+
+def case_waiting_messages(case: Case) -> list[str]:
+    workflow, _ = _load(case)
+    return runtime.waiting_messages(workflow)
+
+
+def random_draw(*, population: list[str], ratio: float, minimum: int, seed: str) -> list[str]:
+    """Draw ``max(minimum, ceil(ratio × n))`` members at random, reproducibly: the same seed
+    and population always give the same sample (双随机: anyone can re-run the draw)."""
+    import math
+    import random
+
+    members = sorted(set(population))
+    size = min(len(members), max(minimum, math.ceil(ratio * len(members))))
+    return sorted(random.Random(seed).sample(members, size))  # noqa: S311 - audit, not crypto
+
+
+@transaction.atomic
+def random_draw_record(*, purpose: str, population: list[str], ratio: float, minimum: int,
+                       seed: str, actor) -> list[str]:
+    """``random_draw`` plus an audit entry holding everything needed to reproduce it."""
+    chosen = random_draw(population=population, ratio=ratio, minimum=minimum, seed=seed)
+    digest = hashlib.sha256("\n".join(sorted(set(population))).encode()).hexdigest()
+    AuditEntry.objects.create(
+        actor=actor, action=AuditAction.DRAW,
+        summary=f"{purpose}：从{len(set(population))}个中随机抽取{len(chosen)}个",
+        data={"purpose": purpose, "seed": seed, "ratio": ratio, "minimum": minimum,
+              "population_size": len(set(population)), "population_sha256": digest,
+              "population": sorted(set(population)), "chosen": chosen},
+    )
+    return chosen
