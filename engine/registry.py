@@ -47,3 +47,30 @@ def document_type(code: str) -> DocumentType:
 
 def document_types() -> dict[str, DocumentType]:
     return dict(_DOCUMENT_TYPES)
+
+
+# Procedure actions: named functions a diagram calls with the ``run_action`` service task
+# (``<spiffworkflow:parameter id="action" value="&quot;org_mark_abnormal&quot;"/>``). They
+# run inside the transaction that saves the case, after the workflow ran, and receive
+# ``case``, ``params`` (the other service-task parameters), ``data`` (the task data at that
+# point) and ``actor``. This is how a procedure touches its own tables without the engine
+# knowing about them.
+_ACTIONS: dict[str, Callable] = {}
+
+
+def register_action(name: str, function: Callable) -> None:
+    existing = _ACTIONS.get(name)
+    if existing is not None and existing is not function:
+        raise ValueError(f"action {name} registered twice")
+    _ACTIONS[name] = function
+
+
+def action(name: str) -> Callable:
+    try:
+        return _ACTIONS[name]
+    except KeyError:
+        raise LookupError(f"未登记的流程动作：{name}") from None
+
+
+def actions() -> dict[str, Callable]:
+    return dict(_ACTIONS)

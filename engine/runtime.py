@@ -29,6 +29,7 @@ SERVICE_OPERATIONS = {
     "issue_document": {"doc_type"},
     "reserve_quota": {"key", "level"},
     "release_quota": {"key"},
+    "run_action": {"action"},
 }
 
 
@@ -293,3 +294,25 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
         if isinstance(event, MessageEventDefinition):
             names.append(event.name)
     return names
+
+
+def service_task_calls(spec, subprocess_specs) -> list[dict]:
+    """Every service task: its name, operation and literal parameter values (quoted strings
+    unquoted; expressions left as they are)."""
+    import ast
+
+    calls = []
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            operation = getattr(task_spec, "operation_name", None)
+            if operation is None:
+                continue
+            params = {}
+            for name, param in (task_spec.operation_params or {}).items():
+                try:
+                    params[name] = ast.literal_eval(param["value"])
+                except (ValueError, SyntaxError):
+                    params[name] = None  # an expression, known only at run time
+            calls.append({"name": task_spec.bpmn_name or task_spec.bpmn_id,
+                          "operation": operation, "params": params})
+    return calls

@@ -35,6 +35,7 @@ from .models import (
     Unit,
     UnitLevel,
 )
+from .registry import action as registered_action
 from .registry import document_type
 from .runtime import DefinitionError, RuntimeFailure
 from .selectors import user_can_act_on_task
@@ -90,9 +91,32 @@ def definition_check(*, bpmn_xml: str, dmn_xmls: list[str]) -> tuple[str, dict]:
         elif task_spec["lane"] not in known_roles:
             problems.append(f"用户任务“{task_spec['name']}”所在泳道“{task_spec['lane']}”"
                             f"不是已知角色")
+    problems += _service_task_problems(runtime.service_task_calls(spec, subprocess_specs))
     if problems:
         raise DefinitionError("；".join(problems))
     return process_id, runtime.spec_to_json(spec, subprocess_specs)
+
+
+def _service_task_problems(calls: list[dict]) -> list[str]:
+    from .registry import actions, document_types
+
+    problems = []
+    for call in calls:
+        required = runtime.SERVICE_OPERATIONS.get(call["operation"])
+        if required is None:
+            problems.append(f"服务任务“{call['name']}”使用了未知操作“{call['operation']}”")
+            continue
+        missing = required - set(call["params"])
+        if missing:
+            problems.append(f"服务任务“{call['name']}”缺少参数：{'、'.join(sorted(missing))}")
+        if call["operation"] == "issue_document" and call["params"].get("doc_type") and \
+                call["params"]["doc_type"] not in document_types():
+            problems.append(f"服务任务“{call['name']}”的文书类型“{call['params']['doc_type']}”"
+                            f"未登记")
+        if call["operation"] == "run_action" and call["params"].get("action") and \
+                call["params"]["action"] not in actions():
+            problems.append(f"服务任务“{call['name']}”的动作“{call['params']['action']}”未登记")
+    return problems
 
 
 @transaction.atomic
@@ -239,6 +263,10 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
                            level=effect.params.get("level", UnitLevel.TOWNSHIP), actor=actor)
         elif effect.operation == "release_quota":
             _quota_release(case=case, key=effect.params["key"], actor=actor)
+        elif effect.operation == "run_action":
+            params = dict(effect.params)
+            registered_action(params.pop("action"))(case=case, params=params,
+                                                    data=effect.data, actor=actor)
     script_engine.effects.clear()
     _sync_human_tasks(case, workflow)
     case.state = runtime.dump(workflow)

@@ -103,3 +103,13 @@ def test_limit_as_a_multiple_of_the_county_dibao_standard(
         "township_leader"
     assert _to_decision(above, village_staff, township_staff, clock, "4100").lane == \
         "county_staff"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('id="issue_document" resultVariable="decision_document"',
+     'id="send_fax" resultVariable="decision_document"', "未知操作“send_fax”"),
+    ("&quot;relief_decision&quot;", "&quot;no_such_document&quot;", "未登记"),
+])
+def test_service_tasks_must_name_known_operations_and_documents(demo, old, new, message):
+    with pytest.raises(DefinitionError, match=message):
+        _deploy(bpmn=BPMN.replace(old, new, 1))
