@@ -231,6 +231,7 @@ class AuditAction(models.TextChoices):
     QUOTA = "quota", "名额"
     MESSAGE = "message", "外部事件"
     DRAW = "draw", "随机抽取"
+    ATTACHMENT = "attachment", "上传附件"
 
 
 class AuditEntry(models.Model):
@@ -354,3 +355,28 @@ class QuotaReservation(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["quota", "case"], condition=models.Q(released_at__isnull=True),
             name="one_live_reservation_per_case")]
+
+
+class Attachment(models.Model):
+    """A file attached to a case (bills, photos, certificates). Kept in the database so every
+    server can serve it; workflow data holds only its id, never the content."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    task = models.ForeignKey(HumanTask, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="attachments")
+    field = models.CharField(max_length=60, help_text="form field it was uploaded with")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField(editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.name

@@ -13,7 +13,15 @@ learn the case exists), insiders who may look but not act get 403 from the calle
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import APPLICANT_ROLE, Case, Document, DocumentStatus, HumanTask, RoleAssignment
+from .models import (
+    APPLICANT_ROLE,
+    Attachment,
+    Case,
+    Document,
+    DocumentStatus,
+    HumanTask,
+    RoleAssignment,
+)
 from .models import TaskStatus, UnitLevel
 
 
@@ -122,3 +130,13 @@ def document_get_public(uuid, checksum: str) -> Document:
     if checksum != document_checksum(document):
         raise Http404("校验码不符")
     return document
+
+
+def attachment_get_for_user(user, uuid) -> Attachment:
+    """An attachment of a case the user may see; 404 for everyone else."""
+    try:
+        attachment = Attachment.objects.get(uuid=uuid)
+    except (Attachment.DoesNotExist, ValueError):
+        raise Http404("附件不存在") from None
+    case_get_for_user(user, attachment.case_id)
+    return attachment

@@ -19,6 +19,7 @@ from . import runtime
 from .calendar import add_working_days
 from .models import (
     APPLICANT_ROLE,
+    Attachment,
     Quota,
     QuotaReservation,
     AuditAction,
@@ -621,3 +622,29 @@ def random_draw_record(*, purpose: str, population: list[str], ratio: float, min
               "population": sorted(set(population)), "chosen": chosen},
     )
     return chosen
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachments
+
+
+def attachments_add(*, case: Case, task: HumanTask | None, uploads: dict, user) -> list:
+    """Store uploaded files ({form field: [files]}) on the case, with an audit entry."""
+    stored = []
+    for field_name, files in uploads.items():
+        for upload in files:
+            content = upload.read()
+            attachment = Attachment(
+                case=case, task=task, field=field_name, name=upload.name[:200],
+                content_type=getattr(upload, "content_type", "application/octet-stream"),
+                size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                content=content, uploaded_by=user)
+            attachment.save()
+            stored.append(attachment)
+    if stored:
+        AuditEntry.objects.create(
+            case=case, task=task, actor=user, action=AuditAction.ATTACHMENT, summary=f"上传附件{len(stored)}个",
+            data={"attachments": [{"uuid": str(a.uuid), "name": a.name, "field": a.field,
+                                   "sha256": a.sha256} for a in stored]})
+    return stored

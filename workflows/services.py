@@ -6,7 +6,7 @@ from django.db import transaction
 from engine import services as engine_services
 from engine.models import Case, HumanTask, ProcessDefinition, Unit
 
-from .common.fields import cleaned_to_json
+from .common.fields import cleaned_to_json, split_uploads
 from .registry import Procedure, procedure_list
 
 
@@ -27,10 +27,13 @@ def procedures_deploy_all(*, deployed_by=None) -> list[ProcessDefinition]:
 
 
 @transaction.atomic
-def application_submit(*, procedure: Procedure, cleaned_data: dict, user,
-                       on_behalf: bool) -> Case:
+def application_submit(*, procedure: Procedure, cleaned_data: dict, user, on_behalf: bool,
+                       uploads: dict | None = None) -> Case:
     """File an application: by the applicant (``on_behalf=False``) or by village staff for
-    someone (村委会代办, ``on_behalf=True``; the case then has no applicant account)."""
+    someone (村委会代办, ``on_behalf=True``; the case then has no applicant account).
+    ``uploads`` ({field: [files]}, see ``split_uploads``) are stored as the case's
+    attachments."""
+    cleaned_data = {k: v for k, v in cleaned_data.items() if k not in (uploads or {})}
     data = cleaned_to_json(cleaned_data)
     village: Unit = cleaned_data["village"]
     data["village_name"] = village.name
@@ -38,14 +41,25 @@ def application_submit(*, procedure: Procedure, cleaned_data: dict, user,
     data["filed_on_behalf"] = on_behalf
     if procedure.application_extra_data is not None:
         data.update(cleaned_to_json(procedure.application_extra_data(cleaned_data)))
-    return engine_services.case_start(
+    case = engine_services.case_start(
         procedure=procedure.key, title=procedure.case_title or procedure.name,
         village=village, applicant_name=cleaned_data["applicant_name"],
         applicant_id_number=cleaned_data.get("id_number", ""),
         applicant=None if on_behalf else user, data=data, started_by=user)
+    engine_services.attachments_add(case=case, task=None, uploads=uploads or {}, user=user)
+    return case
 
 
+def application_form_uploads(form) -> dict:
+    return split_uploads(form)[1]
+
+
+@transaction.atomic
 def task_submit(*, task: HumanTask, form, user) -> HumanTask:
-    """Complete ``task`` with a valid form of the procedure."""
-    return engine_services.task_complete(user=user, task_pk=task.pk,
+    """Complete ``task`` with a valid form of the procedure; its uploads become the case's
+    attachments in the same transaction."""
+    task = engine_services.task_complete(user=user, task_pk=task.pk,
                                          form_data=form.workflow_data())
+    engine_services.attachments_add(case=task.case, task=task, uploads=form.uploads(),
+                                    user=user)
+    return task

@@ -90,3 +90,50 @@ def to_json_value(value):
 
 def cleaned_to_json(cleaned_data: dict) -> dict:
     return {name: to_json_value(value) for name, value in cleaned_data.items()}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+ALLOWED_UPLOAD_TYPES = {
+    "application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png",
+}
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class AttachmentsField(forms.FileField):
+    """Several files (PDF, JPG, PNG; at most 10 MB each). Cleaned value: a list of files.
+    Stored as ``engine.models.Attachment`` rows by ``workflows.services``; workflow data
+    never holds file content."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        kwargs.setdefault("help_text", "支持 PDF、JPG、PNG，单个文件不超过10MB")
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        if not files:
+            single(None, initial)  # raises "required" when required
+            return []
+        cleaned = [single(item, initial) for item in files]
+        for upload in cleaned:
+            content_type = getattr(upload, "content_type", "")
+            if content_type not in ALLOWED_UPLOAD_TYPES:
+                raise ValidationError(f"文件“{upload.name}”格式不支持，请上传 PDF、JPG 或 PNG")
+            if upload.size > MAX_UPLOAD_BYTES:
+                raise ValidationError(f"文件“{upload.name}”超过10MB")
+        return cleaned
+
+
+def split_uploads(form) -> tuple[dict, dict]:
+    """A valid form's values without its attachment fields, and {field: [files]}."""
+    data, files = {}, {}
+    for name, value in form.cleaned_data.items():
+        if isinstance(form.fields.get(name), AttachmentsField):
+            files[name] = value or []
+        else:
+            data[name] = value
+    return data, files

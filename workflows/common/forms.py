@@ -11,10 +11,17 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def workflow_data(self) -> dict:
-        """The data handed to the workflow; override to add derived fields."""
-        from .fields import cleaned_to_json
+        """The data handed to the workflow (uploads excluded); override to add derived
+        fields."""
+        from .fields import cleaned_to_json, split_uploads
 
-        return cleaned_to_json(self.cleaned_data)
+        return cleaned_to_json(split_uploads(self)[0])
+
+    def uploads(self) -> dict:
+        """{field: [uploaded files]} of the form's attachment fields."""
+        from .fields import split_uploads
+
+        return split_uploads(self)[1]
 
 
 class OpinionForm(TaskForm):

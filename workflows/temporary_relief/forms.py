@@ -4,7 +4,13 @@ from django.core.exceptions import ValidationError
 
 from engine.models import Unit, UnitLevel
 
-from ..common.fields import AmountField, IdNumberField, PhoneField, validate_id_number
+from ..common.fields import (
+    AmountField,
+    AttachmentsField,
+    IdNumberField,
+    PhoneField,
+    validate_id_number,
+)
 from ..common.forms import TaskForm
 
 HARDSHIP_TYPES = [
@@ -61,6 +67,8 @@ class ApplicationForm(forms.Form):
     requested_amount = AmountField(label="申请救助金额（元）")
     bank_account = forms.RegexField(label="一卡通/银行账号", regex=r"^\d{12,30}$",
                                     error_messages={"invalid": "账号应为12至30位数字"})
+    attachments = AttachmentsField(
+        label="证明材料（费用票据、诊断证明、事故证明、低保/特困证等）", required=False)
     urgent = forms.BooleanField(label="急难型，申请先行救助", required=False)
     authorization_signed = forms.BooleanField(
         label="已签署家庭经济状况核对授权书", required=True,
@@ -123,6 +131,7 @@ class SupplementForm(TaskForm):
 
     supplement_note = forms.CharField(label="补正材料说明", max_length=2000,
                                       widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = AttachmentsField(label="补正材料", required=False)
 
 
 class TwoInvestigatorsMixin:
