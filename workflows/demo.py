@@ -22,7 +22,27 @@ ROLES = [
     ("department:医保", "医保", UnitLevel.COUNTY),
     ("department:卫健", "卫健", UnitLevel.COUNTY),
     ("department:殡仪馆", "殡仪馆", UnitLevel.COUNTY),
+    ("department:民政", "民政", UnitLevel.COUNTY),
+    ("department:残联", "残联", UnitLevel.COUNTY),
+    ("department:公积金中心", "公积金中心", UnitLevel.COUNTY),
+    ("department:婚姻登记", "婚姻登记处", UnitLevel.COUNTY),
+    ("department:自然资源", "自然资源和规划局", UnitLevel.COUNTY),
+    ("department:发改", "发展改革局", UnitLevel.COUNTY),
+    ("department:住建", "住房和城乡建设局", UnitLevel.COUNTY),
+    ("department:林业", "林业局", UnitLevel.COUNTY),
+    ("department:生态环境", "生态环境分局", UnitLevel.COUNTY),
+    ("department:民宗", "民族宗教事务局", UnitLevel.COUNTY),
+    ("assessor", "评估机构", UnitLevel.COUNTY),
+    ("provider", "施工单位", UnitLevel.COUNTY),
 ]
+
+# Pinyin slugs for the usernames of department accounts (wucheng_dept_<slug>).
+DEPARTMENT_SLUGS = {
+    "公安": "police", "人社": "hrss", "医保": "medins", "卫健": "health", "殡仪馆": "funeral",
+    "民政": "civil", "残联": "disabled", "公积金中心": "housingfund", "婚姻登记": "marriage",
+    "自然资源": "land", "发改": "drc", "住建": "housing", "林业": "forestry",
+    "生态环境": "ecology", "民宗": "religion",
+}
 
 COUNTY = ("婺城区", "wucheng")
 TOWNSHIPS = [
@@ -72,6 +92,12 @@ def demo_seed() -> list[tuple[str, str, str]]:
 
     assign_perm("engine.supervise_unit", supervisor, county)
     created.append((supervisor.username, "county_leader + supervisor", county.name))
+    for department, slug in DEPARTMENT_SLUGS.items():
+        staff(f"{COUNTY[1]}_dept_{slug}", f"{department}经办人", f"department:{department}",
+              county)
+    staff(f"{COUNTY[1]}_org_supervisor", "业务主管单位经办人", "org_supervisor", county)
+    staff(f"{COUNTY[1]}_assessor", "评估机构评估员", "assessor", county)
+    staff(f"{COUNTY[1]}_provider", "施工单位项目经理", "provider", county)
     for township_name, slug, villages in TOWNSHIPS:
         township = Unit.objects.filter(parent=county, name=township_name).first() or \
             unit_create(name=township_name, level=UnitLevel.TOWNSHIP, parent=county)

@@ -4,3 +4,4 @@ from .registry import register
 from .temporary_relief.procedure import PROCEDURE as TEMPORARY_RELIEF
 
 register(TEMPORARY_RELIEF)
+# Further procedures register here, one import and one register() line each.

@@ -29,6 +29,11 @@ INSTALLED_APPS = [
     "django_filters",
     "engine",
     "workflows",
+    # Procedures that keep data of their own (organisations, catalogues...) are apps too.
+    "workflows.elderly_home",
+    "workflows.annual_inspection",
+    "workflows.cemetery",
+    "workflows.bundles",
     "portal",
 ]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnnualInspectionConfig(AppConfig):
+    name = "workflows.annual_inspection"
+    label = "annual_inspection"
