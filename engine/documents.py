@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import logging
 import re
+import threading
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -53,7 +54,8 @@ def document_checksum(document) -> str:
     """12 hex characters binding the document's identity to this installation's secret: a
     forged QR code (other number, other holder) fails verification."""
     message = f"{document.uuid}|{document.number}|{document.holder_name}|{document.issued_on}"
-    return hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()[:12].upper()
+    digest = hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256)
+    return digest.hexdigest()[:12].upper()
 
 
 def document_verify_url(document) -> str:
@@ -246,6 +248,25 @@ def document_html(document: Document) -> str:
     return html
 
 
+class DocumentRenderError(RuntimeError):
+    """WeasyPrint could not load a resource the template references (stylesheet, image)."""
+
+
+class _ErrorCollector(logging.Handler):
+    """WeasyPrint reports a missing stylesheet or image as a logged error and goes on; a
+    document printed without its layout or seal must not be issued, so collect them. Only
+    records of the rendering thread count, in case several threads render at once."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
 def document_pdf(document: Document) -> bytes:
     """Render the document to PDF bytes. Deterministic for a given row and templates: no
     creation date or random identifier is written, so a re-render gives the same bytes."""
@@ -255,7 +276,16 @@ def document_pdf(document: Document) -> bytes:
     # base_url: templates reference print_templates/document.css (and may reference images
     # or fonts) by relative path.
     base_url = f"{settings.PRINT_TEMPLATES_DIR.resolve().as_uri()}/"
-    return HTML(string=html, base_url=base_url).write_pdf()
+    collector = _ErrorCollector()
+    weasyprint_logger = logging.getLogger("weasyprint")
+    weasyprint_logger.addHandler(collector)
+    try:
+        pdf = HTML(string=html, base_url=base_url).write_pdf()
+    finally:
+        weasyprint_logger.removeHandler(collector)
+    if collector.messages:
+        raise DocumentRenderError("；".join(collector.messages))
+    return pdf
 
 
 def document_render(*, document_pk: int, force: bool = False) -> Document:

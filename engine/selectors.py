@@ -125,9 +125,11 @@ def document_get_public(uuid, checksum: str) -> Document:
         document = Document.objects.get(uuid=uuid)
     except (Document.DoesNotExist, ValueError):
         raise Http404("文书不存在") from None
+    import hmac
+
     from .documents import document_checksum
 
-    if checksum != document_checksum(document):
+    if not hmac.compare_digest((checksum or "").upper(), document_checksum(document)):
         raise Http404("校验码不符")
     return document
 
