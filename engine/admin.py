@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import AuditEntry, Case, Document, HumanTask, ProcessDefinition, Role, RoleAssignment, Unit
+from .models import (
+    AuditEntry,
+    Case,
+    Document,
+    HumanTask,
+    ProcessDefinition,
+    Role,
+    RoleAssignment,
+    Unit,
+)
 
 
 @admin.register(Unit)

@@ -21,8 +21,9 @@ from .models import (
     DocumentStatus,
     HumanTask,
     RoleAssignment,
+    TaskStatus,
+    UnitLevel,
 )
-from .models import TaskStatus, UnitLevel
 
 
 def role_assignments(user) -> list[RoleAssignment]:

@@ -20,8 +20,6 @@ from .calendar import add_working_days
 from .models import (
     APPLICANT_ROLE,
     Attachment,
-    Quota,
-    QuotaReservation,
     AuditAction,
     AuditEntry,
     Case,
@@ -30,6 +28,8 @@ from .models import (
     DocumentSequence,
     HumanTask,
     ProcessDefinition,
+    Quota,
+    QuotaReservation,
     Role,
     RoleAssignment,
     TaskStatus,

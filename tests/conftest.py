@@ -5,8 +5,8 @@ township staff of 安地镇, who must never see 罗店镇's cases.
 """
 import pytest
 import time_machine
-from django.utils import timezone
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from engine.models import Unit
 from workflows.demo import demo_seed

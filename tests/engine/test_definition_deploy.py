@@ -4,7 +4,12 @@ from django.conf import settings
 
 from engine.models import AuditAction, AuditEntry, ProcessDefinition
 from engine.services import DefinitionError, definition_deploy
-from tests.workflows.temporary_relief.helpers import complete, file_application, open_task
+from tests.workflows.temporary_relief.helpers import (
+    file_application,
+    open_task,
+    walk_past_notice,
+    walk_to_notice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,20 +59,9 @@ def test_broken_decision_table_deploys_nothing(demo):
 
 
 def _to_decision(case, village_staff, township_staff, clock, amount):
-    from engine.services import timers_fire_due
-
-    complete(case, township_staff, "accept", acceptance="accept")
-    complete(case, village_staff, "investigate", visit_date="2026-11-20", investigator_1="王芳",
-             investigator_2="李强", household_findings="属实", proposed_amount=amount,
-             village_opinion="同意")
-    complete(case, township_staff, "township_review", economic_check="eligible", amount=amount,
-             recommendation="grant", review_opinion="属实")
-    from datetime import timedelta
-
-    clock.shift(timedelta(days=8))
-    timers_fire_due()
-    case.refresh_from_db()
-    complete(case, township_staff, "notice_result", objection="no")
+    walk_to_notice(case, village_staff=village_staff, township_staff=township_staff,
+                   amount=amount)
+    walk_past_notice(case, clock=clock, township_staff=township_staff)
     return open_task(case)
 
 

@@ -5,18 +5,13 @@ import pytest
 
 from engine.models import AuditAction, CaseStatus
 from engine.tasks import timers_fire_due_task
-from tests.workflows.temporary_relief.helpers import complete, file_application, open_task
+from tests.workflows.temporary_relief.helpers import file_application, open_task, walk_to_notice
 
 pytestmark = pytest.mark.django_db
 
 
 def _to_notice(case, village_staff, township_staff):
-    complete(case, township_staff, "accept", acceptance="accept")
-    complete(case, village_staff, "investigate", visit_date="2026-11-20", investigator_1="王芳",
-             investigator_2="李强", household_findings="属实", proposed_amount="2500",
-             village_opinion="同意")
-    complete(case, township_staff, "township_review", economic_check="eligible", amount="2500",
-             recommendation="grant", review_opinion="属实")
+    walk_to_notice(case, village_staff=village_staff, township_staff=township_staff)
 
 
 def test_public_notice_fires_after_seven_days_from_the_periodic_task(

@@ -55,3 +55,29 @@ def complete(case, user, spec_name, **data):
     task_submit(task=task, form=form, user=user)
     case.refresh_from_db()
     return task
+
+
+def walk_to_notice(case, *, village_staff, township_staff, amount="2500"):
+    """Accept, investigate and review a case so that it waits on the public notice."""
+    complete(case, township_staff, "accept", acceptance="accept")
+    complete(case, village_staff, "investigate", visit_date="2026-11-20", investigator_1="王芳",
+             investigator_2="李强", household_findings="属实", proposed_amount=amount,
+             village_opinion="同意")
+    complete(case, township_staff, "township_review", economic_check="eligible", amount=amount,
+             recommendation="grant", review_opinion="情况属实")
+
+
+def walk_past_notice(case, *, clock, township_staff, objection=False):
+    """Let the 7-day notice run out (fired by the periodic sweep) and record its result."""
+    from datetime import timedelta
+
+    from engine.services import timers_fire_due
+
+    clock.shift(timedelta(days=8))
+    timers_fire_due()
+    case.refresh_from_db()
+    if objection:
+        complete(case, township_staff, "notice_result", objection="yes",
+                 objection_detail="邻居反映其有营运车辆")
+    else:
+        complete(case, township_staff, "notice_result", objection="no")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from engine.models import AuditAction, CaseStatus, Document, TaskStatus
 from engine.services import timers_fire_due
 
-from .helpers import complete, file_application, open_task
+from .helpers import complete, file_application, open_task, walk_past_notice, walk_to_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -21,24 +21,14 @@ def _clock(clock, monkeypatch):
 
 
 def _through_review(case, *, village_staff, township_staff, amount="2500"):
-    complete(case, township_staff, "accept", acceptance="accept")
-    complete(case, village_staff, "investigate", visit_date="2026-11-20", investigator_1="王芳",
-             investigator_2="李强", household_findings="属实", proposed_amount=amount,
-             village_opinion="同意")
-    complete(case, township_staff, "township_review", economic_check="eligible", amount=amount,
-             recommendation="grant", review_opinion="情况属实")
+    walk_to_notice(case, village_staff=village_staff, township_staff=township_staff,
+                   amount=amount)
 
 
 def _after_notice(case, township_staff, *, objection=False):
     assert timers_fire_due() == 0  # the notice lasts 7 days
-    case.clock.shift(timedelta(days=8))
-    assert timers_fire_due() == 1
-    case.refresh_from_db()
-    if objection:
-        complete(case, township_staff, "notice_result", objection="yes",
-                 objection_detail="邻居反映其有营运车辆")
-    else:
-        complete(case, township_staff, "notice_result", objection="no")
+    walk_past_notice(case, clock=case.clock, township_staff=township_staff,
+                     objection=objection)
 
 
 def _approve(case, user, spec_name, amount="2500", **extra):
