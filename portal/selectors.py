@@ -10,13 +10,13 @@ from datetime import datetime
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 
 from engine.models import (
     APPLICANT_ROLE,
     AuditAction,
     AuditEntry,
     Case,
-    CaseStatus,
     HumanTask,
     TaskStatus,
     Unit,
@@ -74,7 +74,7 @@ def filing_rights_for_user(user) -> FilingRights:
     within = Q(pk__in=[])
     for path in paths:
         within |= Q(path__startswith=path)
-    villages = Unit.objects.filter(within, level=UnitLevel.VILLAGE).order_by("path")
+    villages = Unit.objects.filter(within, level=UnitLevel.VILLAGE).order_by("pk")
     return FilingRights(on_behalf=True, villages=villages)
 
 
@@ -98,8 +98,6 @@ def application_initial(user, rights: FilingRights) -> dict:
 
 
 def procedure_or_404(key: str) -> Procedure:
-    from django.http import Http404
-
     try:
         return procedure_get(key)
     except LookupError:
@@ -118,7 +116,7 @@ def townships_visible_to(user) -> QuerySet[Unit]:
         township = assignment.unit.ancestor_at(UnitLevel.TOWNSHIP)
         if township is not None:  # village staff: the township their village is in
             q |= Q(pk=township.pk)
-    return Unit.objects.filter(q, level=UnitLevel.TOWNSHIP).order_by("path")
+    return Unit.objects.filter(q, level=UnitLevel.TOWNSHIP).order_by("pk")
 
 
 def inbox_for_user(user) -> QuerySet[HumanTask]:
@@ -173,16 +171,27 @@ def user_may_see_identity(user, case: Case, tasks: list[HumanTask]) -> bool:
     return any(t.status == TaskStatus.OPEN and user_can_act_on_task(user, t) for t in tasks)
 
 
-def previous_grants_warning(case: Case, procedure: Procedure | None) -> str:
-    count = case.data.get("previous_grants_count") or 0
+def _count(value) -> int:
     try:
-        count = int(count)
+        return int(value or 0)
     except (TypeError, ValueError):
-        return ""
-    if count <= 0:
-        return ""
+        return 0
+
+
+def grant_warnings(case: Case, procedure: Procedure | None) -> list[str]:
+    """Yellow warnings for staff: the rule of one grant per household per year for the same
+    cause. Both what the applicant declared and what the system has on record
+    (``recorded_grants``, added when the application was filed) are checked."""
     name = procedure.name if procedure else case.definition.name
-    return f"本年度已获{name}{count}次，同一事由原则上一年一次"
+    warnings = []
+    declared = _count(case.data.get("previous_grants_count"))
+    if declared > 0:
+        warnings.append(f"本年度已获{name}{declared}次，同一事由原则上一年一次")
+    recorded = case.data.get("recorded_grants") or {}
+    if isinstance(recorded, dict) and _count(recorded.get("count")) > 0:
+        warnings.append(f"系统记录：该户主本年度已批准{name}{_count(recorded['count'])}次，"
+                        f"共{recorded.get('total', 0)}元")
+    return warnings
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,8 +202,13 @@ def previous_grants_warning(case: Case, procedure: Procedure | None) -> str:
 class Row:
     label: str
     value: str = ""
-    # A list of household members etc.: each a dict of already-formatted strings.
-    items: list[dict] = field(default_factory=list)
+    # A list value (household members etc.) as a small table: column labels and cells.
+    columns: list[str] = field(default_factory=list)
+    cells: list[list[str]] = field(default_factory=list)
+
+
+# Column labels of list items that procedures' forms produce (e.g. household members).
+_ITEM_LABELS = {"name": "姓名", "id_number": "身份证号码", "relation": "关系"}
 
 
 def _display_value(field_obj: forms.Field, value, *, reveal: bool) -> str:
@@ -218,21 +232,25 @@ def _display_value(field_obj: forms.Field, value, *, reveal: bool) -> str:
     return str(value)
 
 
-def _list_items(value: list, *, reveal: bool) -> list[dict]:
-    items = []
+def _list_row(label: str, value: list, *, reveal: bool) -> Row:
+    if not value:
+        return Row(label=label, value="—")
+    if not all(isinstance(item, dict) for item in value):
+        return Row(label=label, value="、".join(str(item) for item in value))
+    # Known columns first, in their natural order (stored JSON does not keep key order).
+    keys = sorted(dict.fromkeys(key for item in value for key in item),
+                  key=lambda k: (list(_ITEM_LABELS).index(k) if k in _ITEM_LABELS
+                                 else len(_ITEM_LABELS), k))
+    cells = []
     for item in value:
-        if isinstance(item, dict):
-            item = dict(item)
-            if "id_number" in item and not reveal:
-                item["id_number"] = mask_id_number(str(item["id_number"]))
-            items.append(item)
-        else:
-            items.append({"value": str(item)})
-    return items
+        cells.append([
+            (mask_id_number(str(item.get(key, ""))) if key == "id_number" and not reveal
+             else str(item.get(key, ""))) for key in keys])
+    return Row(label=label, columns=[_ITEM_LABELS.get(key, key) for key in keys], cells=cells)
 
 
 def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
-              overrides: dict[str, str] | None = None) -> list[Row]:
+              overrides: dict[str, str] | None = None, skip_empty: bool = False) -> list[Row]:
     """``data`` (JSON from a form) as rows labelled by ``form_class``'s fields, in its order;
     keys the form does not know (derived data) are left out."""
     if form_class is None:
@@ -240,14 +258,16 @@ def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
     overrides = overrides or {}
     rows = []
     for name, field_obj in form_class.base_fields.items():
-        if name not in data:
+        # Uploads are attachments, listed with the documents, never workflow data.
+        if name not in data or isinstance(field_obj, forms.FileField):
             continue
         value = data[name]
+        if skip_empty and value in (None, "", []):
+            continue
         if name in overrides:
             rows.append(Row(label=str(field_obj.label), value=overrides[name]))
         elif isinstance(value, list):
-            rows.append(Row(label=str(field_obj.label), value="—" if not value else "",
-                            items=_list_items(value, reveal=reveal)))
+            rows.append(_list_row(str(field_obj.label), value, reveal=reveal))
         else:
             rows.append(Row(label=str(field_obj.label),
                             value=_display_value(field_obj, value, reveal=reveal)))
@@ -272,23 +292,41 @@ class HistoryEntry:
     rows: list[Row]
 
 
-def case_history(case: Case, procedure: Procedure | None) -> list[HistoryEntry]:
-    """The audit trail of a case; completions show the submitted form, labelled."""
-    entries = []
-    for entry in (AuditEntry.objects.filter(case=case).select_related("actor", "task")
-                  .order_by("at", "pk")):
-        rows = []
-        if entry.action == AuditAction.COMPLETED and entry.task_id and procedure:
-            try:
-                form_class = procedure.task_form_class(entry.task.spec_name)
-            except LookupError:
-                form_class = None
-            rows = form_rows(form_class, entry.data.get("form", {}), reveal=False)
-        actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else "系统"
-        entries.append(HistoryEntry(at=entry.at, actor=actor,
-                                    action=entry.get_action_display(),
-                                    summary=entry.summary, rows=rows))
-    return entries
+def _history_entry(entry: AuditEntry, procedure: Procedure | None, *,
+                   details: bool) -> HistoryEntry:
+    rows = []
+    if entry.action == AuditAction.ATTACHMENT:
+        names = [item.get("name", "") for item in entry.data.get("attachments", [])]
+        rows = [Row(label="文件", value="、".join(names))]
+    if entry.action == AuditAction.COMPLETED and entry.task_id and procedure and details:
+        try:
+            form_class = procedure.task_form_class(entry.task.spec_name)
+        except LookupError:
+            form_class = None
+        rows = form_rows(form_class, entry.data.get("form", {}), reveal=False, skip_empty=True)
+    actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else "系统"
+    return HistoryEntry(at=entry.at, actor=actor, action=entry.get_action_display(),
+                        summary=entry.summary, rows=rows)
+
+
+def case_history(case: Case, procedure: Procedure | None, *, viewer,
+                 staff: bool) -> list[HistoryEntry]:
+    """The audit trail of a case; completions show the submitted form, labelled. Applicants
+    see every step but the form details only of their own submissions: staff opinions and
+    investigation findings are internal working papers (what an applicant must act on is
+    shown on their task, see ``step_before``)."""
+    return [_history_entry(entry, procedure, details=staff or entry.actor_id == viewer.pk)
+            for entry in AuditEntry.objects.filter(case=case).select_related("actor", "task")
+            .order_by("at", "pk")]
+
+
+def step_before(task: HumanTask, procedure: Procedure | None) -> HistoryEntry | None:
+    """The completion that led to ``task`` (e.g. 受理审查 returning the application with the
+    one-time list of missing material), shown to whoever must now act on it."""
+    entry = (AuditEntry.objects.filter(case=task.case_id, action=AuditAction.COMPLETED,
+                                       at__lte=task.created_at)
+             .exclude(task=task).select_related("actor", "task").order_by("-at", "-pk").first())
+    return _history_entry(entry, procedure, details=True) if entry else None
 
 
 def procedure_of_case(case: Case) -> Procedure | None:
@@ -296,16 +334,6 @@ def procedure_of_case(case: Case) -> Procedure | None:
         return procedure_get(case.procedure)
     except LookupError:
         return None
-
-
-def current_step(case: Case) -> str:
-    """Names of the case's open steps, for lists ("公示中" etc. show as 等待中)."""
-    if case.status != CaseStatus.RUNNING:
-        return case.get_status_display()
-    open_tasks = getattr(case, "open_tasks", None)
-    if open_tasks is None:
-        open_tasks = open_tasks_of_case(case)
-    return "、".join(t.title for t in open_tasks) or "等待中（公示期或定时环节）"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,13 +372,17 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
     open_tasks = open_tasks_of_case(case)
     if reveal is None:
         reveal = user_may_see_identity(user, case, open_tasks)
+    staff = is_staff_member(user)
     return {
+        "staff": staff,
         "case": case,
         "procedure": procedure,
         "open_tasks": open_tasks,
         "rows": case_rows(case, procedure, reveal=reveal),
-        "history": case_history(case, procedure),
+        "history": case_history(case, procedure, viewer=user, staff=staff),
         "documents": list(document_list_for_case(case)),
+        "attachments": list(case.attachments.select_related("task", "uploaded_by")
+                            .defer("content")),
         # The one-grant-a-year rule is a matter for the staff deciding, not the applicant.
-        "warning": previous_grants_warning(case, procedure) if is_staff_member(user) else "",
+        "warnings": grant_warnings(case, procedure) if staff else [],
     }

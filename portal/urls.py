@@ -23,5 +23,6 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("my/", views.my_applications, name="my"),
     path("documents/<uuid:uuid>/", views.document_download, name="document"),
+    path("attachments/<uuid:uuid>/", views.attachment_download, name="attachment"),
     path("verify/<uuid:uuid>/", verification.verify, name="verify"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from engine.models import TaskStatus
 from engine.selectors import (
+    attachment_get_for_user,
     case_get_for_user,
     document_get_for_user,
     is_staff_member,
@@ -20,7 +21,7 @@ from engine.selectors import (
 )
 from engine.services import TaskAlreadyHandled, task_claim, task_release
 from workflows.registry import procedure_list
-from workflows.services import application_submit, task_submit
+from workflows.services import application_form_uploads, application_submit, task_submit
 
 from .filters import TaskFilter
 from .forms import RegistrationForm
@@ -36,6 +37,7 @@ from .selectors import (
     procedure_of_case,
     procedure_or_404,
     staff_required,
+    step_before,
     task_access,
 )
 from .services import applicant_register
@@ -93,10 +95,11 @@ def apply(request, procedure_key):
         raise Http404("该事项不接受在线申请")
     form_kwargs = {} if rights.villages is None else {"villages": rights.villages}
     if request.method == "POST":
-        form = procedure.application_form(request.POST, **form_kwargs)
+        form = procedure.application_form(request.POST, request.FILES, **form_kwargs)
         if form.is_valid():
             case = application_submit(procedure=procedure, cleaned_data=form.cleaned_data,
-                                      user=request.user, on_behalf=rights.on_behalf)
+                                      user=request.user, on_behalf=rights.on_behalf,
+                                      uploads=application_form_uploads(form))
             messages.success(request, f"申请已提交（案件编号 {case.pk}），请留意办理进度。")
             return redirect("portal:case", pk=case.pk)
     else:
@@ -117,9 +120,8 @@ def inbox(request):
     task_filter = TaskFilter(request.GET, queryset=tasks, request=request)
     page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    tab = ("overdue" if request.GET.get("overdue") == "yes" else
-           request.GET.get("claimed") if request.GET.get("claimed") in ("mine", "free") else
-           "all")
+    tab = "overdue" if request.GET.get("overdue") == "yes" else \
+        {"mine": "mine", "free": "free"}.get(request.GET.get("claimed"), "all")
     return render(request, "portal/inbox.html", {
         "filter": task_filter, "page": page, "now": now, "tab": tab,
         "counts": inbox_counts(request.user, tasks, now),
@@ -141,7 +143,8 @@ def task_detail(request, pk):
         if task.status != TaskStatus.OPEN:
             messages.error(request, "该任务已被办理，请刷新待办列表")
             return redirect(_landing(request.user))
-        form = procedure.task_form_class(task.spec_name)(request.POST, case_data=case.data)
+        form = procedure.task_form_class(task.spec_name)(request.POST, request.FILES,
+                                                         case_data=case.data)
         if form.is_valid():
             try:
                 task_submit(task=task, form=form, user=request.user)
@@ -157,6 +160,7 @@ def task_detail(request, pk):
     return render(request, "portal/task.html", {
         **case_page(request.user, case, reveal=reveal),
         "task": task, "access": access, "form": form, "now": timezone.now(),
+        "step_before": step_before(task, procedure) if access.can_act else None,
     })
 
 
@@ -213,12 +217,27 @@ def my_applications(request):
     })
 
 
+def _file_response(content, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(bytes(content), content_type=content_type)
+    # RFC 5987 (filename*=utf-8''...) for the Chinese names.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    # Personal data: keep it out of shared caches.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @login_required
 def document_download(request, uuid):
     document = document_get_for_user(request.user, uuid)
     if document.pdf is None:
         raise Http404("文书尚未生成")
-    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, f"{document.title}.pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _file_response(document.pdf, content_type="application/pdf",
+                          filename=f"{document.title}.pdf")
+
+
+@login_required
+def attachment_download(request, uuid):
+    """An uploaded file, always as a download (never rendered inline in our origin)."""
+    attachment = attachment_get_for_user(request.user, uuid)
+    return _file_response(attachment.content, content_type=attachment.content_type,
+                          filename=attachment.name)

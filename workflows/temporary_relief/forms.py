@@ -55,7 +55,7 @@ class ApplicationForm(forms.Form):
     current_address = forms.CharField(label="现居住地址", max_length=200)
     members_text = forms.CharField(
         label="家庭成员", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="每行一人：姓名 身份证号 关系，如：李梅 330702198503150023 配偶")
+        help_text="每行一人：姓名 身份证号 关系，如：李梅 330702198503150021 配偶")
     hardship_type = forms.ChoiceField(label="困难类型", choices=HARDSHIP_TYPES)
     description = forms.CharField(label="困难情况说明", max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 4}))
