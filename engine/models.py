@@ -232,6 +232,7 @@ class AuditAction(models.TextChoices):
     MESSAGE = "message", "外部事件"
     DRAW = "draw", "随机抽取"
     ATTACHMENT = "attachment", "上传附件"
+    SETTINGS = "settings", "修改设置"
 
 
 class AuditEntry(models.Model):

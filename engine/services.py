@@ -504,6 +504,21 @@ def unit_create(*, name: str, level: str, parent: Unit | None = None, doc_prefix
     return unit
 
 
+@transaction.atomic
+def unit_settings_update(*, unit: Unit, changes: dict, actor) -> Unit:
+    """Change a unit's settings (holiday calendar, 低保 standard...), recording old and new
+    values in the audit trail."""
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    changes = _check_jsonable(changes)
+    before = {name: unit.settings.get(name) for name in changes}
+    unit.settings = {**unit.settings, **changes}
+    unit.save(update_fields=["settings"])
+    AuditEntry.objects.create(actor=actor, action=AuditAction.SETTINGS,
+                              summary=f"修改{unit.name}的设置",
+                              data={"unit": unit.pk, "before": before, "after": changes})
+    return unit
+
+
 def role_assign(*, user, role: str, unit: Unit) -> RoleAssignment:
     """Give ``user`` role ``role`` over every case within ``unit``."""
     assignment, _ = RoleAssignment.objects.get_or_create(user=user, role_id=role, unit=unit)

@@ -45,3 +45,48 @@ class RegistrationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+def _parse_dates(text: str) -> list[str]:
+    from datetime import date
+
+    days = []
+    for number, token in enumerate(text.replace("，", " ").replace(",", " ").split(), start=1):
+        try:
+            days.append(date.fromisoformat(token).isoformat())
+        except ValueError:
+            raise forms.ValidationError(
+                f"第{number}个日期“{token}”格式不对，应为 2026-10-09 这样的日期") from None
+    return sorted(set(days))
+
+
+class CountySettingsForm(forms.Form):
+    """The county's own calendar (on top of the national one) and its 低保 standard."""
+
+    holidays = forms.CharField(
+        label="本县（区）额外休息日", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="国家法定节假日和调休已自动计入；这里填写本地另行放假的日期，每行或用空格分隔一个，如 2026-10-09")
+    workdays = forms.CharField(
+        label="本县（区）额外工作日", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="本地另行安排上班的周末日期")
+    dibao_monthly = forms.DecimalField(label="城乡低保月标准（元）", min_value=1, max_digits=8,
+                                       decimal_places=2)
+
+    def clean_holidays(self):
+        return _parse_dates(self.cleaned_data["holidays"])
+
+    def clean_workdays(self):
+        return _parse_dates(self.cleaned_data["workdays"])
+
+    def clean(self):
+        cleaned = super().clean()
+        both = set(cleaned.get("holidays") or []) & set(cleaned.get("workdays") or [])
+        if both:
+            raise forms.ValidationError(f"日期不能既是休息日又是工作日：{'、'.join(sorted(both))}")
+        return cleaned
+
+
+class QuotaForm(forms.Form):
+    """One township's yearly places for one quota."""
+
+    capacity = forms.IntegerField(label="名额", min_value=0, max_value=100000)

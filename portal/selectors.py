@@ -386,3 +386,39 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
         # The one-grant-a-year rule is a matter for the staff deciding, not the applicant.
         "warnings": grant_warnings(case, procedure) if staff else [],
     }
+
+
+def county_supervised_or_403(user) -> Unit:
+    """The county whose settings ``user`` may edit: holders of the ``supervise_unit`` object
+    permission (django-guardian) on a county unit."""
+    for assignment in role_assignments(user):
+        county = assignment.unit.county
+        if county is not None and user.has_perm("engine.supervise_unit", county):
+            return county
+    raise PermissionDenied("只有县民政局主管人员可以修改本县设置")
+
+
+def county_quota_rows(county: Unit, procedures: list[Procedure], year: int) -> list[dict]:
+    """Every (quota, township) pair of the year with its capacity and places used."""
+    from engine.models import Quota
+
+    townships = list(county.children.filter(level=UnitLevel.TOWNSHIP).order_by("path"))
+    existing = {(q.key, q.unit_id): q for q in Quota.objects.filter(unit__in=townships,
+                                                                    year=year)}
+    rows = []
+    for procedure in procedures:
+        for key, label in procedure.quotas:
+            for township in townships:
+                quota = existing.get((key, township.pk))
+                rows.append({"key": key, "label": label, "township": township,
+                             "capacity": quota.capacity if quota else None,
+                             "used": quota.used if quota else 0})
+    return rows
+
+
+def user_supervises_county(user) -> bool:
+    try:
+        county_supervised_or_403(user)
+    except PermissionDenied:
+        return False
+    return True

@@ -25,4 +25,7 @@ urlpatterns = [
     path("documents/<uuid:uuid>/", views.document_download, name="document"),
     path("attachments/<uuid:uuid>/", views.attachment_download, name="attachment"),
     path("verify/<uuid:uuid>/", verification.verify, name="verify"),
+    path("county/settings/", views.county_settings, name="county_settings"),
+    path("county/quotas/<slug:key>/<int:township_pk>/", views.county_quota_set,
+         name="county_quota_set"),
 ]

@@ -6,12 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from engine.models import TaskStatus
+from engine.models import TaskStatus, Unit, UnitLevel
 from engine.selectors import (
     attachment_get_for_user,
     case_get_for_user,
@@ -19,18 +19,28 @@ from engine.selectors import (
     is_staff_member,
     task_get_for_user,
 )
-from engine.services import TaskAlreadyHandled, task_claim, task_release
+from engine.services import (
+    QuotaExceeded,
+    RuntimeFailure,
+    TaskAlreadyHandled,
+    quota_set,
+    task_claim,
+    task_release,
+    unit_settings_update,
+)
 from workflows.registry import procedure_list
 from workflows.services import application_form_uploads, application_submit, task_submit
 
 from .filters import TaskFilter
-from .forms import RegistrationForm
+from .forms import CountySettingsForm, QuotaForm, RegistrationForm
 from .selectors import (
     applicant_tasks,
     application_initial,
     case_page,
     cases_for_staff,
     cases_of_applicant,
+    county_quota_rows,
+    county_supervised_or_403,
     filing_rights_for_user,
     inbox_counts,
     inbox_for_user,
@@ -97,11 +107,16 @@ def apply(request, procedure_key):
     if request.method == "POST":
         form = procedure.application_form(request.POST, request.FILES, **form_kwargs)
         if form.is_valid():
-            case = application_submit(procedure=procedure, cleaned_data=form.cleaned_data,
-                                      user=request.user, on_behalf=rights.on_behalf,
-                                      uploads=application_form_uploads(form))
-            messages.success(request, f"申请已提交（案件编号 {case.pk}），请留意办理进度。")
-            return redirect("portal:case", pk=case.pk)
+            try:
+                case = application_submit(procedure=procedure, cleaned_data=form.cleaned_data,
+                                          user=request.user, on_behalf=rights.on_behalf,
+                                          uploads=application_form_uploads(form))
+            except (RuntimeFailure, LookupError) as exc:
+                # The diagram failed (e.g. a supervisor's edit); the form stays filled.
+                form.add_error(None, f"申请未能提交：{exc}。请联系县民政局。")
+            else:
+                messages.success(request, f"申请已提交（案件编号 {case.pk}），请留意办理进度。")
+                return redirect("portal:case", pk=case.pk)
     else:
         form = procedure.application_form(
             initial=application_initial(request.user, rights), **form_kwargs)
@@ -151,8 +166,12 @@ def task_detail(request, pk):
             except TaskAlreadyHandled as exc:
                 messages.error(request, str(exc))
                 return redirect(_landing(request.user))
-            messages.success(request, f"已办理“{task.title}”（{case.applicant_name}）")
-            return redirect(_landing(request.user))
+            except (QuotaExceeded, RuntimeFailure) as exc:
+                # Nothing was saved; the filled form comes back with the reason.
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"已办理“{task.title}”（{case.applicant_name}）")
+                return redirect(_landing(request.user))
     elif access.can_act:
         form = procedure.task_form_class(task.spec_name)(case_data=case.data)
     reveal = access.can_act or (case.applicant_id is not None
@@ -241,3 +260,57 @@ def attachment_download(request, uuid):
     attachment = attachment_get_for_user(request.user, uuid)
     return _file_response(attachment.content, content_type=attachment.content_type,
                           filename=attachment.name)
+
+
+# ---------------------------------------------------------------------------------------------
+# County settings (calendar, 低保 standard, quotas)
+
+
+@login_required
+def county_settings(request):
+    """The county's holiday calendar and 低保 standard, and each township's yearly quotas."""
+    county = county_supervised_or_403(request.user)
+    year = timezone.localdate().year
+    current = county.settings
+    if request.method == "POST":
+        form = CountySettingsForm(request.POST)
+        if form.is_valid():
+            unit_settings_update(unit=county, actor=request.user, changes={
+                "holidays": form.cleaned_data["holidays"],
+                "workdays": form.cleaned_data["workdays"],
+                "dibao_monthly": float(form.cleaned_data["dibao_monthly"]),
+            })
+            messages.success(request, "本县设置已保存，新产生的办理时限按新日历计算")
+            return redirect("portal:county_settings")
+    else:
+        form = CountySettingsForm(initial={
+            "holidays": "\n".join(current.get("holidays", [])),
+            "workdays": "\n".join(current.get("workdays", [])),
+            "dibao_monthly": current.get("dibao_monthly"),
+        })
+    return render(request, "portal/county_settings.html", {
+        "county": county, "form": form, "year": year,
+        "quota_rows": county_quota_rows(county, procedure_list(), year),
+    })
+
+
+@login_required
+@require_POST
+def county_quota_set(request, key, township_pk):
+    """Set one township's places for this year."""
+    county = county_supervised_or_403(request.user)
+    township = get_object_or_404(Unit, pk=township_pk, parent=county, level=UnitLevel.TOWNSHIP)
+    if key not in {k for p in procedure_list() for k, _ in p.quotas}:
+        raise Http404("未知的名额类型")
+    form = QuotaForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "名额必须是不小于0的整数")
+        return redirect("portal:county_settings")
+    try:
+        quota_set(key=key, unit=township, year=timezone.localdate().year,
+                  capacity=form.cleaned_data["capacity"], actor=request.user)
+    except ValueError as exc:
+        messages.error(request, f"{township.name}：{exc}")
+    else:
+        messages.success(request, f"{township.name}名额已设置为{form.cleaned_data['capacity']}")
+    return redirect("portal:county_settings")

@@ -23,6 +23,9 @@ class Procedure:
     case_title: str = ""
     # Extra case data computed when an application is filed (e.g. grants already on record).
     application_extra_data: Callable[[dict], dict] | None = None
+    # Yearly quotas the procedure's diagram reserves from: (quota key, label) pairs, shown on
+    # the county's settings page so the county can split its quota among townships.
+    quotas: tuple[tuple[str, str], ...] = ()
 
     def task_form_class(self, spec_name: str) -> type[forms.Form]:
         form_class = self.task_forms.get(spec_name, self.default_task_form)

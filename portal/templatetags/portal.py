@@ -3,7 +3,7 @@ from django import template
 
 from engine.selectors import is_staff_member
 
-from ..selectors import user_identity, user_may_file
+from ..selectors import user_identity, user_may_file, user_supervises_county
 
 register = template.Library()
 
@@ -13,7 +13,8 @@ def identity(user) -> dict:
     """The header's name, role labels and which menu entries apply."""
     info = user_identity(user)
     staff = user.is_authenticated and is_staff_member(user)
-    return {**info, "staff": staff, "may_file": user.is_authenticated and user_may_file(user)}
+    return {**info, "staff": staff, "may_file": user.is_authenticated and user_may_file(user),
+            "supervises": staff and user_supervises_county(user)}
 
 
 @register.filter
