@@ -202,6 +202,9 @@ class HumanTask(models.Model):
                                  on_delete=models.PROTECT, related_name="claimed_tasks")
     status = models.CharField(max_length=12, choices=TaskStatus.choices,
                               default=TaskStatus.OPEN, db_index=True)
+    # Data the diagram chose to show the task's form (``task_data`` property), e.g. the item
+    # of one multi-instance child.
+    task_data = models.JSONField(default=dict, blank=True)
     form_data = models.JSONField(default=dict, blank=True)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")

@@ -177,32 +177,57 @@ class ReadyTask:
     title: str
     lane: str | None  # the role the task is offered to
     properties: dict
+    data: dict = field(default_factory=dict)  # the ``task_data`` property's value
 
 
 def task_properties(task_spec) -> dict:
     return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
 
 
+# User-task properties that are Python expressions evaluated in the task's own data (so a
+# multi-instance child can be titled, routed and timed by its item). ``due_*`` may also be
+# plain numbers.
+EXPRESSION_PROPERTIES = ("candidate_role", "title", "task_data", "due_working_days",
+                         "due_hours")
+
+
+def _evaluate_property(workflow, task, name: str, expression: str):
+    if name.startswith("due_"):
+        try:
+            return float(expression)
+        except ValueError:
+            pass
+    try:
+        return workflow.script_engine.evaluate(task, expression)
+    except SpiffWorkflowException as exc:
+        raise RuntimeFailure(f"任务“{task.task_spec.bpmn_name}”的属性 {name} 无法计算：{exc}") \
+            from exc
+
+
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
-    """Ready user tasks. A task whose diagram gives a ``candidate_role`` property is offered
-    to the role that expression yields in the task's data (e.g. ``"department:" + department``
-    for one child of a multi-instance task per department); others to their lane."""
+    """Ready user tasks. Properties ``candidate_role`` (the role to offer the task to, e.g.
+    ``"department:" + department`` for one child of a multi-instance task per department),
+    ``title``, ``task_data`` (a dict shown to the task's form) and ``due_working_days`` /
+    ``due_hours`` are evaluated in the task's data; without ``candidate_role`` the task goes
+    to its lane."""
     tasks = []
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         spec = task.task_spec
         properties = task_properties(spec)
-        lane = spec.lane
-        if properties.get("candidate_role"):
-            try:
-                lane = str(workflow.script_engine.evaluate(task, properties["candidate_role"]))
-            except SpiffWorkflowException as exc:
-                raise RuntimeFailure(f"无法确定任务“{spec.bpmn_name}”的办理角色：{exc}") from exc
+        for name in EXPRESSION_PROPERTIES:
+            if properties.get(name):
+                properties[name] = _evaluate_property(workflow, task, name, properties[name])
+        task_data = properties.pop("task_data", None) or {}
+        if not isinstance(task_data, dict):
+            raise RuntimeFailure(f"任务“{spec.bpmn_name}”的 task_data 必须是字典")
         tasks.append(ReadyTask(
             task_id=str(task.id),
             spec_name=spec.bpmn_id or spec.name,
-            title=spec.bpmn_name or spec.bpmn_id or spec.name,
-            lane=lane,
+            title=str(properties.get("title") or spec.bpmn_name or spec.bpmn_id or spec.name),
+            lane=str(properties["candidate_role"]) if properties.get("candidate_role")
+            else spec.lane,
             properties=properties,
+            data=json.loads(json.dumps(task_data, default=str)),
         ))
     return tasks
 
@@ -223,12 +248,18 @@ def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
 
 
 def workflow_data(workflow: BpmnWorkflow) -> dict:
-    """The data of the most recently completed task: what the case knows now."""
-    completed = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)]
+    """What the case knows now: the data of the most recently completed task, updated with
+    the data of the tasks waiting or ready on every branch (newest last), so that a branch
+    that has just moved (e.g. after a message) does not hide what another branch filed."""
     if workflow.is_completed():
         return dict(workflow.data) | dict(workflow.last_task.data if workflow.last_task else {})
+    completed = workflow.get_tasks(state=TaskState.COMPLETED)
     latest = max(completed, key=lambda t: t.last_state_change, default=None)
-    return dict(latest.data) if latest else dict(workflow.task_tree.data)
+    data = dict(latest.data) if latest else dict(workflow.task_tree.data)
+    frontier = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+    for task in sorted(frontier, key=lambda t: t.last_state_change):
+        data.update(task.data)
+    return data
 
 
 def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
@@ -273,6 +304,15 @@ def send_message(workflow: BpmnWorkflow, name: str, payload: dict) -> None:
                        if isinstance(getattr(task.task_spec, "event_definition", None),
                                      MessageEventDefinition)
                        and task.task_spec.event_definition.name == name), None)
+    if definition is None:
+        # Catch events behind an event-based gateway or event subprocess start events are not
+        # WAITING tasks; find the definition in the specs and let the library route it.
+        specs = [workflow.spec, *workflow.subprocess_specs.values()]
+        definition = next((spec.event_definition for process in specs
+                           for spec in process.task_specs.values()
+                           if isinstance(getattr(spec, "event_definition", None),
+                                         MessageEventDefinition)
+                           and spec.event_definition.name == name), None)
     if definition is None:
         raise RuntimeFailure(f"案件当前不在等待“{name}”")
     try:

@@ -215,8 +215,8 @@ def _candidate_unit(village: Unit, role: Role | None) -> Unit | None:
 def _due_at(properties: dict, county: Unit | None, now) -> object:
     settings = county.settings if county else {}
     if "due_working_days" in properties:
-        return add_working_days(timezone.localtime(now), int(properties["due_working_days"]),
-                                settings)
+        return add_working_days(timezone.localtime(now),
+                                int(float(properties["due_working_days"])), settings)
     if "due_hours" in properties:
         return now + timedelta(hours=float(properties["due_hours"]))
     return None
@@ -249,6 +249,7 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
             candidate_unit=_candidate_unit(village, role),
             township=village.ancestor_at(UnitLevel.TOWNSHIP),
             due_at=_due_at(ready_task.properties, county, now), assignee=assignee,
+            task_data=ready_task.data,
         ))
     return created
 

@@ -1,0 +1,944 @@
+"""Check a draft diagram (+ decision tables) before a supervisor may deploy it.
+
+Supervisors edit approval flows in the browser (bpmn-js / dmn-js), so a draft is untrusted
+input: it may not parse, may route a task to nobody, may contain a gateway that can never
+choose, or an expression that tries to escape the sandbox. ``validate_definition`` returns
+every problem it finds (not just the first) as ``Problem`` rows with a Chinese message naming
+the element (name and id), so the modeler page can mark them on the canvas.
+
+Generic forms (a convention of the diagram, so a supervisor can add a step without a
+developer): a user task may carry the spiffworkflow property ``form`` with
+  ``generic:opinion``   a generic form with one field ``opinion`` (意见), or
+  ``generic:decision``  a generic decision form: ``decision`` ("approve" 同意 / "refuse"
+                        不同意) and ``opinion`` (意见) — route on ``decision == "approve"``.
+Otherwise the product must have a form for the task (``form_exists(task_id)``).
+
+SpiffWorkflow 3.2 support, checked by parsing and running small diagrams:
+  complexGateway          parse error ("no support implemented")           → error
+  adHocSubProcess         parses, fails at run time                         → error
+  compensation events     throw silently ignored, boundary parse error      → error
+  isForCompensation tasks never run                                         → error
+  linkEventDefinition     silently becomes a plain event (link ignored)     → error
+  dataStore(Reference)    dataStore: parse error, reference: ignored        → error
+  conditionalEvent        evaluated only when the case advances; a waiting
+                          case's data does not change, so it waits forever  → error
+  transaction             runs as a plain subprocess; a cancel end event
+                          works, compensation of finished steps does not    → warning
+  signal events, sendTask work only inside one case; nothing sends them
+                          from outside                                      → warning
+"""
+import ast
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lxml import etree
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+
+GENERIC_FORMS = {
+    "generic:opinion": "通用意见表单（意见）",
+    "generic:decision": "通用审批表单（同意/不同意 + 意见）",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a draft. ``severity`` is "error" (cannot deploy) or "warning"."""
+
+    code: str
+    element_id: str
+    element_name: str
+    message: str
+    severity: str = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+TYPE_NAMES = {
+    "userTask": "用户任务", "manualTask": "人工任务", "serviceTask": "服务任务",
+    "scriptTask": "脚本任务", "businessRuleTask": "业务规则任务", "task": "任务",
+    "sendTask": "发送任务", "receiveTask": "接收任务", "callActivity": "调用活动",
+    "subProcess": "子流程", "transaction": "事务子流程", "adHocSubProcess": "自由子流程",
+    "exclusiveGateway": "排他网关", "inclusiveGateway": "包容网关",
+    "parallelGateway": "并行网关", "eventBasedGateway": "事件网关",
+    "complexGateway": "复杂网关", "startEvent": "开始事件", "endEvent": "结束事件",
+    "intermediateCatchEvent": "中间捕获事件", "intermediateThrowEvent": "中间抛出事件",
+    "boundaryEvent": "边界事件", "sequenceFlow": "连线", "lane": "泳道",
+    "dataStoreReference": "数据存储", "dataStore": "数据存储", "process": "流程",
+}
+
+# (what it is in Chinese, severity, why)
+UNSUPPORTED = {
+    "complexGateway": ("复杂网关", "error", ""),
+    "adHocSubProcess": ("自由子流程", "error", ""),
+    "compensateEventDefinition": ("补偿事件", "error", ""),
+    "linkEventDefinition": ("链接事件", "error", "引擎会忽略链接，流程会直接向后走"),
+    "dataStore": ("数据存储", "error", ""),
+    "dataStoreReference": ("数据存储", "error", ""),
+    "conditionalEventDefinition": ("条件事件", "error",
+                                   "等待中的案件数据不会变化，条件事件会一直等待"),
+    "transaction": ("事务子流程", "warning",
+                    "只按普通子流程运行，取消时不会补偿（撤销）已完成的步骤"),
+    "signalEventDefinition": ("信号事件", "warning", "只能在同一案件内抛出和捕获"),
+    "sendTask": ("发送任务", "warning", "不会向其他案件发送消息"),
+    "choreographyTask": ("编排任务", "error", ""),
+    "subChoreography": ("子编排", "error", ""),
+    "conversation": ("会话", "error", ""),
+}
+
+HUMAN_TASKS = ("userTask", "manualTask")
+ACTIVITIES = ("userTask", "manualTask", "serviceTask", "scriptTask", "businessRuleTask",
+              "task", "sendTask", "receiveTask", "callActivity", "subProcess", "transaction",
+              "adHocSubProcess")
+
+# Names an expression may not use even though RestrictedPython compiles them: they are not in
+# the sandbox's builtins (so they would fail at run time anyway) and their only use in a
+# diagram would be an attempt to reach the server.
+FORBIDDEN_NAMES = {
+    "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "hasattr", "globals",
+    "locals", "vars", "dir", "type", "object", "input", "breakpoint", "memoryview", "help",
+    "exit", "quit", "super", "classmethod", "staticmethod", "property", "__import__",
+    "__builtins__", "importlib", "os", "sys", "subprocess", "socket", "builtins", "print",
+    "bytearray", "bytes", "id", "hash", "iter", "next", "callable", "issubclass", "frozenset",
+}
+FORBIDDEN_ATTRIBUTES = {"format", "format_map", "mro", "gi_frame", "f_globals", "func_globals",
+                        "im_func", "tb_frame", "cr_frame", "ag_frame"}
+FORBIDDEN_NODES = {
+    ast.Lambda: "lambda 表达式", ast.FunctionDef: "函数定义", ast.AsyncFunctionDef: "函数定义",
+    ast.ClassDef: "类定义", ast.Import: "import", ast.ImportFrom: "import",
+    ast.Global: "global", ast.Nonlocal: "nonlocal", ast.While: "while 循环（可能不会结束）",
+    ast.With: "with 语句", ast.AsyncWith: "with 语句", ast.Yield: "yield",
+    ast.YieldFrom: "yield", ast.Await: "await", ast.Try: "try 语句", ast.Raise: "raise",
+    ast.Delete: "del 语句", ast.NamedExpr: ":= 赋值",
+}
+
+
+def expression_reasons(source: str, *, mode: str = "eval") -> list[str]:
+    """Why ``source`` may not run in the sandbox (empty list: it may). ``mode`` is "eval"
+    for conditions and expressions, "exec" for scripts."""
+    from .sandbox import UnsafeExpression, compile_expression, compile_script
+
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError as exc:
+        return [f"语法错误：{exc.msg}（第 {exc.lineno} 行）"]
+    reasons = []
+    for node in ast.walk(tree):
+        for node_type, what in FORBIDDEN_NODES.items():
+            if isinstance(node, node_type):
+                reasons.append(f"不允许使用 {what}")
+        if isinstance(node, ast.Name) and (node.id in FORBIDDEN_NAMES or
+                                           node.id.startswith("_")):
+            reasons.append(f"不允许使用 {node.id}")
+        if isinstance(node, ast.Attribute) and (node.attr.startswith("_") or
+                                                node.attr in FORBIDDEN_ATTRIBUTES):
+            reasons.append(f"不允许访问属性 {node.attr}")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                "__" in node.value:
+            reasons.append("不允许在文字中使用双下划线 __")
+    try:
+        (compile_expression if mode == "eval" else compile_script)(source)
+    except UnsafeExpression as exc:
+        reasons.append(str(exc))
+    except SyntaxError as exc:  # pragma: no cover - ast.parse above catches these first
+        reasons.append(f"语法错误：{exc.msg}")
+    return list(dict.fromkeys(reasons))
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers over the XML
+
+
+def _local(element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def label(element) -> str:
+    """“用户任务“乡镇审批”（township_decide）” — how messages name an element."""
+    kind = TYPE_NAMES.get(_local(element), _local(element))
+    name, element_id = (element.get("name") or "").strip(), element.get("id") or ""
+    if name:
+        return f"{kind}“{name}”（{element_id}）"
+    return f"{kind}（{element_id}）" if element_id else kind
+
+
+def spiff_properties(element) -> dict[str, str]:
+    """The spiffworkflow properties of an element (what the runtime reads)."""
+    return {prop.get("name"): prop.get("value", "") for prop in element.findall(
+        f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property")}
+
+
+def _spiff_extension(element, name: str) -> str | None:
+    node = element.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}{name}")
+    return node.text if node is not None else None
+
+
+def lanes_of(root) -> dict[str, str]:
+    """Flow node id → its (innermost) lane's name. Nested lanes come later in document order,
+    so the innermost assignment wins, as in SpiffWorkflow."""
+    lanes = {}
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
+            if ref.text:
+                lanes[ref.text.strip()] = (lane.get("name") or "").strip()
+    return lanes
+
+
+def _problem(code, element, message, severity="error") -> Problem:
+    return Problem(code, element.get("id") or "", (element.get("name") or "").strip(),
+                   message, severity)
+
+
+# ---------------------------------------------------------------------------------------------
+# The check
+
+
+def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | tuple = (),
+                        known_roles: set[str],
+                        form_exists: Callable[[str], bool] | None = None,
+                        known_operations: set[str] | None = None,
+                        known_doc_types: set[str] | None = None,
+                        known_actions: set[str] | None = None) -> list[Problem]:
+    """Every problem of a draft diagram and its decision tables; deploy only when none is an
+    error.
+
+    ``known_roles``: role codes lanes may name. ``form_exists(task_id)``: whether the product
+    can render a form for that user task of this procedure (the caller closes over the
+    procedure, e.g. ``lambda task_id: has_form(procedure, task_id)``); None skips the check.
+    ``known_operations`` defaults to the engine's service operations, ``known_doc_types`` and
+    ``known_actions`` to what procedures registered in ``engine.registry``.
+    """
+    from . import feel
+    from .registry import actions, document_types
+    from .runtime import SERVICE_OPERATIONS
+
+    known_operations = set(SERVICE_OPERATIONS) if known_operations is None else known_operations
+    known_doc_types = set(document_types()) if known_doc_types is None else known_doc_types
+    known_actions = set(actions()) if known_actions is None else known_actions
+
+    try:
+        root = feel.safe_xml(bpmn_xml)
+    except (etree.XMLSyntaxError, feel.FeelError) as exc:
+        return [Problem("bpmn_xml", "", "", f"BPMN 文件不是合法的 XML：{exc}")]
+    if etree.QName(root).namespace != BPMN_NS or _local(root) != "definitions":
+        return [Problem("bpmn_namespace", "", "", "不是 BPMN 2.0 文件（根元素应为 "
+                                                   "bpmn:definitions）")]
+
+    problems: list[Problem] = []
+    translated_dmns = []
+    for dmn_xml in dmn_xmls:
+        translated, dmn_problems = feel.dmn_translate_feel(dmn_xml)
+        translated_dmns.append(translated)
+        problems += dmn_problems
+        problems += dmn_table_problems(dmn_xml)
+        problems += _dmn_expression_problems(translated)
+
+    problems += _schema_problems(root)
+    problems += _parse_problems(bpmn_xml, root, translated_dmns)
+    problems += _unsupported_problems(root)
+    problems += _camunda_problems(root)
+    problems += _human_task_problems(root, known_roles, form_exists)
+    problems += _lane_problems(root, known_roles)
+    problems += _gateway_problems(root)
+    problems += _timer_problems(root)
+    problems += _expression_problems(root)
+    problems += _service_task_problems(root, known_operations, known_doc_types, known_actions)
+    problems += _decision_reference_problems(root, translated_dmns)
+    problems += _connection_problems(root)
+    return list(dict.fromkeys(problems))
+
+
+def _schema_problems(root) -> list[Problem]:
+    from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+    from SpiffWorkflow.spiff.parser.process import VALIDATOR
+
+    copy = etree.fromstring(etree.tostring(root))  # noqa: S320 - our own serialisation
+    try:
+        VALIDATOR.validate(copy)
+    except ValidationException as exc:
+        return [Problem("bpmn_schema", "", "",
+                        f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}")]
+    return []
+
+
+def _parse_problems(bpmn_xml, root, translated_dmns: list[str]) -> list[Problem]:
+    """Parse as SpiffWorkflow will. A file from Camunda Modeler is parsed with the Camunda
+    parser; the deployed definition is parsed with the Spiff parser, so both must work."""
+    from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+    from SpiffWorkflow.exceptions import SpiffWorkflowException
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+    from .runtime import DefinitionError, executable_process_id
+
+    try:
+        process_id = executable_process_id(bpmn_xml)
+    except DefinitionError as exc:
+        return [Problem("bpmn_process", "", "", str(exc))]
+    parsers = [SpiffBpmnParser]
+    if uses_camunda(root):
+        parsers.insert(0, CamundaParser)
+    problems = []
+    for parser_class in parsers:
+        parser = parser_class()
+        try:
+            parser.add_bpmn_str(etree.tostring(root))
+            for dmn in translated_dmns:
+                parser.add_dmn_str(dmn.encode("utf-8"))
+            parser.get_spec(process_id)
+            parser.get_subprocess_specs(process_id)
+        except (SpiffWorkflowException, ValueError, KeyError, NotImplementedError,
+                etree.XMLSyntaxError) as exc:
+            element_id = getattr(exc, "id", "") or ""
+            name = getattr(exc, "name", "") or ""
+            where = f"“{name or element_id}”（{element_id}）" if element_id else ""
+            prefix = "Camunda 解析" if parser_class is CamundaParser else "流程解析"
+            problems.append(Problem("bpmn_parse", element_id, name,
+                                    f"{prefix}失败{('：' + where) if where else ''}："
+                                    f"{_english_parse_error(exc)}"))
+            break
+    return problems
+
+
+def _english_parse_error(exc) -> str:
+    text = str(exc).split("\n")[0]
+    known = {
+        "There is no support implemented for this task type": "不支持此类元素",
+        "No start event found": "没有开始事件",
+        "No DMN Diagram available with id": "找不到业务规则任务引用的决策表",
+        "A Service Task must have an operator": "服务任务没有设置操作",
+        "Multiple decision tables are not current supported": "一个 DMN 文件只能有一个决策",
+    }
+    for english, chinese in known.items():
+        if english in text:
+            return f"{chinese}（{text}）"
+    return text
+
+
+def uses_camunda(root) -> bool:
+    return any(namespace == CAMUNDA_NS for element in root.iter()
+               for namespace in (element.nsmap or {}).values())
+
+
+def _flow_elements(root):
+    for element in root.iter():
+        if isinstance(element.tag, str) and etree.QName(element).namespace == BPMN_NS:
+            yield element
+
+
+def _unsupported_problems(root) -> list[Problem]:
+    problems = []
+    for element in _flow_elements(root):
+        local = _local(element)
+        if local in UNSUPPORTED:
+            what, severity, why = UNSUPPORTED[local]
+            owner = element.getparent() if local.endswith("EventDefinition") else element
+            message = f"不支持的元素：{what} {local}（{label(owner)}）"
+            if severity == "warning":
+                message = f"{what} {local}（{label(owner)}）有限支持：{why}"
+            elif why:
+                message += f"：{why}"
+            problems.append(_problem("unsupported_element", owner, message, severity))
+        if local in ACTIVITIES and element.get("isForCompensation") == "true":
+            problems.append(_problem("unsupported_element", element,
+                                     f"不支持的元素：补偿任务 isForCompensation（{label(element)}）"))
+    return problems
+
+
+def _camunda_problems(root) -> list[Problem]:
+    problems = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        names = [etree.QName(name).localname for name in element.attrib
+                 if etree.QName(name).namespace == CAMUNDA_NS]
+        if etree.QName(element).namespace == CAMUNDA_NS and _local(element) not in (
+                "property",):
+            owner = next((a for a in element.iterancestors()
+                          if etree.QName(a).namespace == BPMN_NS and a.get("id")), None)
+            if owner is not None and _local(element) in ("properties", "formData",
+                                                         "inputOutput", "field",
+                                                         "executionListener",
+                                                         "taskListener", "connector"):
+                problems.append(_problem(
+                    "camunda_extension", owner,
+                    f"{label(owner)}的 Camunda 扩展 camunda:{_local(element)} 在本系统中不起作用"
+                    f"（属性请用 spiffworkflow:properties）", "warning"))
+        for name in names:
+            problems.append(_problem("camunda_extension", element,
+                                     f"{label(element)}的 Camunda 属性 camunda:{name} "
+                                     f"在本系统中不起作用", "warning"))
+    return problems
+
+
+def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
+    from .sandbox import UnsafeExpression  # noqa: F401 - imported for symmetry of errors
+
+    problems = []
+    lanes = lanes_of(root)
+    for element in _flow_elements(root):
+        if _local(element) not in HUMAN_TASKS:
+            continue
+        properties = spiff_properties(element)
+        candidate_role = properties.get("candidate_role", "").strip()
+        lane = lanes.get(element.get("id"), "")
+        if candidate_role:
+            reasons = expression_reasons(candidate_role)
+            if reasons:
+                problems.append(_problem("unsafe_expression", element,
+                                         f"{label(element)}的 candidate_role 表达式"
+                                         f"“{candidate_role}”不能使用：{'；'.join(reasons)}"))
+            else:
+                try:
+                    literal = ast.literal_eval(candidate_role)
+                except (ValueError, SyntaxError):
+                    literal = None
+                if isinstance(literal, str) and literal not in known_roles:
+                    problems.append(_problem("unknown_role", element,
+                                             f"{label(element)}的 candidate_role“{literal}”"
+                                             f"不是已知角色"))
+        elif not lane:
+            problems.append(_problem("task_without_lane", element,
+                                     f"{label(element)}不在任何泳道中，没有人会收到它；请把它"
+                                     f"放进以角色命名的泳道"))
+        elif lane not in known_roles:
+            problems.append(_problem("unknown_role", element,
+                                     f"{label(element)}所在泳道“{lane}”不是已知角色"))
+        form = properties.get("form", "").strip()
+        if form:
+            if form not in GENERIC_FORMS:
+                problems.append(_problem("unknown_form", element,
+                                         f"{label(element)}的表单“{form}”不存在；可用："
+                                         f"{'、'.join(GENERIC_FORMS)}"))
+        elif form_exists is not None and not form_exists(element.get("id")):
+            problems.append(_problem(
+                "missing_form", element,
+                f"{label(element)}没有可填写的表单：请在属性中设置 form = generic:decision"
+                f"（同意/不同意+意见）或 generic:opinion（意见），或请开发人员提供专用表单"))
+    return problems
+
+
+def _lane_problems(root, known_roles) -> list[Problem]:
+    problems = []
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        name = (lane.get("name") or "").strip()
+        if lane.find(f"{{{BPMN_NS}}}childLaneSet") is not None:
+            continue
+        if name not in known_roles:
+            problems.append(_problem("unknown_lane_role", lane,
+                                     f"泳道“{name or lane.get('id')}”不是已知角色；其中的用户"
+                                     f"任务将无人办理", "warning"))
+    return problems
+
+
+def _outgoing(process) -> dict[str, list]:
+    flows: dict[str, list] = {}
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        flows.setdefault(flow.get("sourceRef"), []).append(flow)
+    return flows
+
+
+def _condition(flow) -> str:
+    node = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+    return (node.text or "").strip() if node is not None else ""
+
+
+def _gateway_problems(root) -> list[Problem]:
+    problems = []
+    outgoing = _outgoing(root)
+    for gateway in _flow_elements(root):
+        if _local(gateway) not in ("exclusiveGateway", "inclusiveGateway"):
+            continue
+        flows = outgoing.get(gateway.get("id"), [])
+        default = gateway.get("default")
+        if default and default not in {flow.get("id") for flow in flows}:
+            problems.append(_problem("gateway_default", gateway,
+                                     f"{label(gateway)}的默认路径 {default} 不是它的出线"))
+        if len(flows) <= 1:
+            continue
+        for flow in flows:
+            if flow.get("id") == default:
+                if _condition(flow):
+                    problems.append(_problem("gateway_default_condition", flow,
+                                             f"{label(gateway)}的默认路径{label(flow)}上的条件"
+                                             f"不会被使用", "warning"))
+                continue
+            if not _condition(flow):
+                problems.append(_problem(
+                    "gateway_condition", flow,
+                    f"{label(gateway)}的出线{label(flow)}既没有条件也不是默认路径：请为它写"
+                    f"条件，或把它设为默认路径"))
+        if not default:
+            problems.append(_problem("gateway_no_default", gateway,
+                                     f"{label(gateway)}没有默认路径：所有条件都不满足时案件会"
+                                     f"出错停止", "warning"))
+    return problems
+
+
+_ISO_LIKE = re.compile(r"^(R\d*/|P(?=\d|T)|\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+
+
+def _timer_problems(root) -> list[Problem]:
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    checks = {
+        "timeDuration": ("时长", TimerEventDefinition.parse_iso_duration),
+        "timeDate": ("日期", TimerEventDefinition.get_datetime),
+        "timeCycle": ("周期", TimerEventDefinition.parse_iso_recurring_interval),
+    }
+    problems = []
+    for definition in root.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        event = definition.getparent()
+        children = [child for child in definition if _local(child) in checks]
+        if not children:
+            problems.append(_problem("timer_empty", event, f"{label(event)}没有设置时间"))
+            continue
+        for child in children:
+            what, check = checks[_local(child)]
+            text = (child.text or "").strip()
+            if not text:
+                problems.append(_problem("timer_empty", event, f"{label(event)}的{what}为空"))
+                continue
+            if _ISO_LIKE.match(text):
+                problems.append(_problem(
+                    "timer_unquoted", event,
+                    f"{label(event)}的{what} {text} 需要加英文双引号：\"{text}\""))
+                continue
+            reasons = expression_reasons(text)
+            if reasons:
+                problems.append(_problem("unsafe_expression", event,
+                                         f"{label(event)}的{what}表达式“{text}”不能使用："
+                                         f"{'；'.join(reasons)}"))
+                continue
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                tree = ast.parse(text, mode="eval").body
+                kind = f"变量 {tree.id}" if isinstance(tree, ast.Name) else "表达式"
+                problems.append(_problem(
+                    "timer_expression", event,
+                    f"{label(event)}的{what}取自{kind}“{text}”，运行时才能检查它是否为合法的"
+                    f" ISO 8601 {what}", "warning"))
+                continue
+            if not isinstance(value, str):
+                problems.append(_problem("timer_invalid", event,
+                                         f"{label(event)}的{what} {text} 应为带引号的"
+                                         f" ISO 8601 文字，例如 \"P7D\""))
+                continue
+            try:
+                check(value)
+            except Exception:  # noqa: BLE001 - the library raises bare Exception/ValueError
+                example = {"时长": "\"P7D\"、\"PT72H\"", "日期": "\"2026-12-31T09:00:00\"",
+                           "周期": "\"R3/PT24H\""}[what]
+                problems.append(_problem("timer_invalid", event,
+                                         f"{label(event)}的{what}“{value}”不是合法的 ISO 8601 "
+                                         f"{what}（例如 {example}）"))
+    return problems
+
+
+def _expression_problems(root) -> list[Problem]:
+    """Every other expression and script in the diagram must compile in the sandbox."""
+    problems = []
+
+    def check(element, what, source, mode="eval"):
+        source = (source or "").strip()
+        if not source:
+            return
+        reasons = expression_reasons(source, mode=mode)
+        if reasons:
+            problems.append(_problem("unsafe_expression", element,
+                                     f"{label(element)}的{what}“{_short(source)}”不能使用："
+                                     f"{'；'.join(reasons)}"))
+
+    for element in _flow_elements(root):
+        local = _local(element)
+        if local == "sequenceFlow":
+            check(element, "条件", _condition(element))
+        elif local == "scriptTask":
+            script = element.find(f"{{{BPMN_NS}}}script")
+            check(element, "脚本", script.text if script is not None else "", "exec")
+        elif local == "conditionalEventDefinition":
+            condition = element.find(f"{{{BPMN_NS}}}condition")
+            check(element.getparent(), "条件", condition.text if condition is not None else "")
+        elif local in ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics"):
+            owner = element.getparent()
+            for tag, what in (("loopCardinality", "多实例数量"),
+                              ("completionCondition", "多实例完成条件"),
+                              ("loopCondition", "循环条件")):
+                node = element.find(f"{{{BPMN_NS}}}{tag}")
+                check(owner, what, node.text if node is not None else "")
+            for tag in ("loopDataInputRef", "loopDataOutputRef"):
+                node = element.find(f"{{{BPMN_NS}}}{tag}")
+                if node is not None and node.text and (
+                        not node.text.strip().isidentifier() or node.text.strip()[0] == "_"):
+                    problems.append(_problem("unsafe_expression", owner,
+                                             f"{label(owner)}的多实例变量名“{node.text}”不合法"))
+        if local in ACTIVITIES or local.endswith("Event"):
+            check(element, "前置脚本", _spiff_extension(element, "preScript"), "exec")
+            check(element, "后置脚本", _spiff_extension(element, "postScript"), "exec")
+    return problems
+
+
+def _short(source: str) -> str:
+    source = " ".join(source.split())
+    return source if len(source) <= 60 else source[:57] + "..."
+
+
+def _service_task_problems(root, known_operations, known_doc_types, known_actions):
+    from .runtime import SERVICE_OPERATIONS
+
+    problems = []
+    for task in root.iter(f"{{{BPMN_NS}}}serviceTask"):
+        operator = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}serviceTaskOperator")
+        if operator is None:
+            problems.append(_problem("service_operation", task,
+                                     f"{label(task)}没有设置操作（spiffworkflow:"
+                                     f"serviceTaskOperator）"))
+            continue
+        operation = operator.get("id", "")
+        if operation not in known_operations:
+            problems.append(_problem("service_operation", task,
+                                     f"{label(task)}使用了未知操作“{operation}”"))
+            continue
+        params = {}
+        for param in operator.iter(f"{{{SPIFF_NS}}}parameter"):
+            value = param.get("value", "")
+            reasons = expression_reasons(value) if value.strip() else ["参数值为空"]
+            if reasons:
+                problems.append(_problem("unsafe_expression", task,
+                                         f"{label(task)}的参数 {param.get('id')}“{value}”不能使用："
+                                         f"{'；'.join(reasons)}"))
+                continue
+            try:
+                params[param.get("id")] = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                params[param.get("id")] = None
+        missing = SERVICE_OPERATIONS.get(operation, set()) - set(params)
+        if missing:
+            problems.append(_problem("service_parameters", task,
+                                     f"{label(task)}缺少参数：{'、'.join(sorted(missing))}"))
+        if operation == "issue_document" and params.get("doc_type") and \
+                params["doc_type"] not in known_doc_types:
+            problems.append(_problem("unknown_doc_type", task,
+                                     f"{label(task)}的文书类型“{params['doc_type']}”未登记"))
+        if operation == "run_action" and params.get("action") and \
+                params["action"] not in known_actions:
+            problems.append(_problem("unknown_action", task,
+                                     f"{label(task)}的动作“{params['action']}”未登记"))
+    return problems
+
+
+def _decision_ids(dmn_xmls: list[str]) -> set[str]:
+    from .feel import FeelError, safe_xml
+
+    ids = set()
+    for dmn in dmn_xmls:
+        try:
+            ids |= {d.get("id") for d in safe_xml(dmn).iter("{*}decision")}
+        except (etree.XMLSyntaxError, FeelError):
+            continue
+    return ids
+
+
+def _decision_reference_problems(root, dmn_xmls) -> list[Problem]:
+    problems = []
+    decisions = _decision_ids(dmn_xmls)
+    for task in root.iter(f"{{{BPMN_NS}}}businessRuleTask"):
+        called = (_spiff_extension(task, "calledDecisionId") or "").strip()
+        if not called:
+            called = task.get(f"{{{CAMUNDA_NS}}}decisionRef", "")
+        if not called:
+            problems.append(_problem("decision_reference", task,
+                                     f"{label(task)}没有指定决策表（calledDecisionId）"))
+        elif called not in decisions:
+            problems.append(_problem("decision_reference", task,
+                                     f"{label(task)}引用的决策表“{called}”不存在；现有："
+                                     f"{'、'.join(sorted(decisions)) or '无'}"))
+    return problems
+
+
+def _connection_problems(root) -> list[Problem]:
+    """Elements nothing leads to never run: almost always a forgotten connection."""
+    targets = {flow.get("targetRef") for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow")}
+    problems = []
+    for element in _flow_elements(root):
+        local = _local(element)
+        if local in ACTIVITIES or local.endswith("Gateway") or local in (
+                "intermediateCatchEvent", "intermediateThrowEvent", "endEvent"):
+            parent = element.getparent()
+            if parent is not None and parent.get("triggeredByEvent") == "true" and \
+                    local == "startEvent":
+                continue
+            if element.get("id") not in targets:
+                problems.append(_problem("unreachable", element,
+                                         f"{label(element)}没有连入的连线，永远不会执行",
+                                         "warning"))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision tables
+
+
+SUPPORTED_HIT_POLICIES = {"UNIQUE", "FIRST", "COLLECT"}
+HIT_POLICY_NAMES = {"ANY": "任一（ANY）", "PRIORITY": "优先级（PRIORITY）",
+                    "RULE ORDER": "规则顺序（RULE ORDER）", "OUTPUT ORDER": "输出顺序（OUTPUT ORDER）"}
+
+
+def _dmn_expression_problems(translated_dmn: str) -> list[Problem]:
+    """Compile every (translated) entry the way SpiffWorkflow's DMN engine builds it."""
+    from .feel import FeelError, safe_xml
+
+    try:
+        root = safe_xml(translated_dmn)
+    except (etree.XMLSyntaxError, FeelError):
+        return []
+    problems = []
+    for decision in root.iter("{*}decision"):
+        name = decision.get("name") or decision.get("id")
+        for table in decision.iter("{*}decisionTable"):
+            inputs = [(i.findtext("{*}inputExpression/{*}text") or "").strip()
+                      for i in table.findall("{*}input")]
+            for expression in inputs:
+                reasons = expression_reasons(expression) if expression else []
+                if reasons:
+                    problems.append(_problem("unsafe_expression", decision,
+                                             f"决策表“{name}”的输入表达式“{expression}”不能使用："
+                                             f"{'；'.join(reasons)}"))
+            for index, rule in enumerate(table.findall("{*}rule"), start=1):
+                for entry in [*rule.findall("{*}inputEntry"), *rule.findall("{*}outputEntry")]:
+                    text = (entry.findtext("{*}text") or "").strip()
+                    if not text or text == "-":
+                        continue
+                    source = re.sub(r"""\?(?=(?:[^'"]|['"][^'"]*['"])*$)""", "dmninputexpr",
+                                    text)
+                    reasons = expression_reasons(source)
+                    if reasons:
+                        problems.append(Problem(
+                            "unsafe_expression", rule.get("id") or "", name,
+                            f"决策表“{name}”规则{index}的“{text}”不能使用："
+                            f"{'；'.join(reasons)}"))
+    return problems
+
+
+def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
+    """Hit policies the engine does not implement, and overlapping rules in UNIQUE tables
+    (the library returns the first match and would hide the overlap)."""
+    from .feel import FeelError, parse_unary_tests, safe_xml
+
+    try:
+        root = safe_xml(dmn_xml)
+    except (etree.XMLSyntaxError, FeelError):
+        return []  # reported by dmn_translate_feel
+    problems = []
+    decisions = root.findall("{*}decision")
+    if len(decisions) > 1:
+        problems.append(Problem("dmn_multiple_decisions", decisions[1].get("id") or "",
+                                decisions[1].get("name") or "",
+                                "一个 DMN 文件只能包含一个决策表；请把“"
+                                f"{decisions[1].get('name') or decisions[1].get('id')}”"
+                                f"放到单独的文件中"))
+    for decision in decisions:
+        name = decision.get("name") or decision.get("id")
+        table = decision.find("{*}decisionTable")
+        if table is None:
+            problems.append(_problem("dmn_not_table", decision,
+                                     f"决策“{name}”不是决策表；只支持决策表"))
+            continue
+        if decision.find("{*}informationRequirement") is not None:
+            problems.append(_problem("dmn_requirement", decision,
+                                     f"决策“{name}”依赖其他决策或输入数据；不支持决策之间的依赖，"
+                                     f"请在流程中依次调用"))
+        policy = (table.get("hitPolicy") or "UNIQUE").upper()
+        if policy not in SUPPORTED_HIT_POLICIES:
+            problems.append(_problem("dmn_hit_policy", decision,
+                                     f"决策表“{name}”的命中策略 {HIT_POLICY_NAMES.get(policy, policy)}"
+                                     f"不受支持；可用：UNIQUE（唯一）、FIRST（第一条）、"
+                                     f"COLLECT（收集）"))
+        if policy == "COLLECT" and table.get("aggregation"):
+            problems.append(_problem("dmn_hit_policy", decision,
+                                     f"决策表“{name}”的汇总方式 {table.get('aggregation')}"
+                                     f"不受支持（COLLECT 只能返回列表）"))
+        for output in table.findall("{*}output"):
+            if not output.get("name"):
+                problems.append(_problem("dmn_output_name", decision,
+                                         f"决策表“{name}”的输出列“{output.get('label') or output.get('id')}”"
+                                         f"没有变量名（name），流程拿不到它的结果"))
+        if policy != "UNIQUE":
+            continue
+        inputs = table.findall("{*}input")
+        labels = [i.get("label") or (i.findtext("{*}inputExpression/{*}text") or "").strip()
+                  for i in inputs]
+        rules = []
+        for index, rule in enumerate(table.findall("{*}rule"), start=1):
+            sets = []
+            for entry in rule.findall("{*}inputEntry"):
+                try:
+                    sets.append(ValueSet.from_tests(parse_unary_tests(entry.findtext("{*}text"))))
+                except FeelError:
+                    sets.append(None)
+            rules.append((index, rule, sets))
+        for position, (index_a, rule_a, sets_a) in enumerate(rules):
+            for index_b, rule_b, sets_b in rules[position + 1:]:
+                witness = _overlap(sets_a, sets_b)
+                if witness is None:
+                    continue
+                example = "、".join(f"{labels[i] if i < len(labels) else i}={value}"
+                                   for i, value in enumerate(witness) if value is not None)
+                problems.append(Problem(
+                    "dmn_overlap", rule_b.get("id") or "", name,
+                    f"决策表“{name}”（命中策略 UNIQUE）的{_rule_name(rule_a, index_a)}与"
+                    f"{_rule_name(rule_b, index_b)}重叠"
+                    f"{('：' + example + ' 时两条规则都满足') if example else ''}；"
+                    f"UNIQUE 要求任何情况下最多一条规则满足"))
+    return problems
+
+
+def _rule_name(rule, index: int) -> str:
+    description = (rule.findtext("{*}description") or "").strip()
+    return f"规则{index}“{description}”" if description else f"规则{index}"
+
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class ValueSet:
+    """The values an input entry accepts: ``universal``; numeric intervals; or a finite set of
+    other literals (``negated``: every value but those). ``None`` in a rule means unknown
+    (the entry names a variable), which never counts as an overlap."""
+
+    universal: bool = False
+    intervals: tuple = ()  # ((low, low_closed, high, high_closed), ...)
+    values: frozenset = frozenset()
+    negated: bool = False
+
+    @classmethod
+    def from_tests(cls, tests) -> "ValueSet | None":
+        if tests.any:
+            return cls(universal=True)
+        intervals, values = [], set()
+        for test in tests.tests:
+            if test.kind == "raw":
+                return None
+            if test.kind == "interval":
+                if not (test.low.is_literal and test.high.is_literal):
+                    return None
+                intervals.append((test.low.literal, test.low_closed, test.high.literal,
+                                  test.high_closed))
+                continue
+            value = test.value
+            if not value.is_literal:
+                return None
+            literal = value.literal
+            if isinstance(literal, bool) or not isinstance(literal, int | float):
+                if test.op == "==":
+                    values.add(literal)
+                    continue
+                return None
+            intervals += {
+                "==": [(literal, True, literal, True)],
+                "!=": [(-INF, False, literal, False), (literal, False, INF, False)],
+                "<": [(-INF, False, literal, False)], "<=": [(-INF, False, literal, True)],
+                ">": [(literal, False, INF, False)], ">=": [(literal, True, INF, False)],
+            }[test.op]
+        if intervals and values:
+            return None
+        if values:
+            return cls(values=frozenset(values), negated=tests.negated)
+        if tests.negated:
+            intervals = _complement(intervals)
+        return cls(intervals=tuple(intervals))
+
+    def common(self, other: "ValueSet"):
+        """A value both accept ("" when the sets are universal), or None if none."""
+        if self.universal and other.universal:
+            return ""
+        if self.universal or other.universal:
+            return (other if self.universal else self).example()
+        if self.intervals and other.intervals:
+            for first in self.intervals:
+                for second in other.intervals:
+                    point = _intersect(first, second)
+                    if point is not None:
+                        return point
+            return None
+        if self.values or other.values:
+            if self.intervals or other.intervals:
+                return None
+            if not self.negated and not other.negated:
+                shared = self.values & other.values
+                return _show(next(iter(shared))) if shared else None
+            if self.negated and other.negated:
+                return ""
+            positive, negative = (other, self) if self.negated else (self, other)
+            left = positive.values - negative.values
+            return _show(next(iter(left))) if left else None
+        return None
+
+    def example(self):
+        if self.intervals:
+            return _intersect(self.intervals[0], (-INF, False, INF, False))
+        if self.values and not self.negated:
+            return _show(next(iter(self.values)))
+        return ""
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        return f"\"{value}\""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return {True: "true", False: "false", None: "null"}.get(value, str(value)) \
+        if value is None or isinstance(value, bool) else str(value)
+
+
+def _intersect(first, second):
+    low, low_closed = max((first[0], not first[1]), (second[0], not second[1]))
+    low_closed = not low_closed
+    high, high_open = min((first[2], not first[3]), (second[2], not second[3]))
+    high_closed = not high_open
+    if low > high or (low == high and not (low_closed and high_closed)):
+        return None
+    if low == high:
+        return _show(low)
+    if low == -INF:
+        return _show(high if high_closed else (high - 1 if high != INF else 0))
+    if high == INF:
+        return _show(low if low_closed else low + 1)
+    if low_closed:
+        return _show(low)
+    if high_closed:
+        return _show(high)
+    return _show((low + high) / 2)
+
+
+def _complement(intervals: list) -> list:
+    result, low, low_closed = [], -INF, False
+    for start, start_closed, end, end_closed in sorted(intervals, key=lambda i: (i[0], not i[1])):
+        if start > low or (start == low and not start_closed and low_closed):
+            result.append((low, low_closed, start, not start_closed))
+        if end > low or (end == low and end_closed):
+            low, low_closed = end, not end_closed
+    if low != INF:
+        result.append((low, low_closed, INF, False))
+    return [i for i in result if i[0] < i[2] or (i[0] == i[2] and i[1] and i[3])]
+
+
+def _overlap(sets_a: list, sets_b: list):
+    """Per-column example values where both rules match, or None if they cannot both."""
+    if len(sets_a) != len(sets_b):
+        return None
+    witness = []
+    for first, second in zip(sets_a, sets_b, strict=True):
+        if first is None or second is None:
+            return None
+        value = first.common(second)
+        if value is None:
+            return None
+        witness.append(value or None)
+    return witness

@@ -1,0 +1,135 @@
+"""Demo data of the annual inspection: 40 social organisations across the demo villages, last
+year's results (imported as from paper records) and this year's campaign opened.
+
+The organisation account ``org_laonian`` (婺城区老年人协会, 罗店村, supervised by 区老龄办) has
+its report to file; last year it was 基本合格, so its report needs a rectification report.
+"""
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from engine.models import Unit, UnitLevel
+
+from ..demo import DEMO_PASSWORD, TOWNSHIPS
+from .models import (
+    CREDIT_CODE_CHARS,
+    InspectionCampaign,
+    InspectionRecord,
+    InspectionResult,
+    OrgType,
+    SocialOrganisation,
+    credit_code_check_char,
+)
+from .services import campaign_open, inspection_result_import, organisation_create
+
+ORG_ACCOUNT = ("org_laonian", "婺城区老年人协会")
+REGION_CODE = "330702"  # 金华市婺城区
+
+# (name, type, supervising unit or "" for direct registration)
+ORGANISATIONS = [
+    ("婺城区老年人协会", OrgType.SOCIAL_GROUP, "婺城区老龄工作委员会办公室"),
+    ("婺城区书法家协会", OrgType.SOCIAL_GROUP, "婺城区文联"),
+    ("婺城区摄影家协会", OrgType.SOCIAL_GROUP, "婺城区文联"),
+    ("婺城区个体劳动者协会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区慈善总会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区红十字志愿者协会", OrgType.SOCIAL_GROUP, "婺城区红十字会"),
+    ("婺城区农村经济合作协会", OrgType.SOCIAL_GROUP, "婺城区农业农村局"),
+    ("婺城区茶叶协会", OrgType.SOCIAL_GROUP, "婺城区农业农村局"),
+    ("婺城区佛手产业协会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区退役军人互助协会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区科技工作者协会", OrgType.SOCIAL_GROUP, "婺城区科学技术协会"),
+    ("婺城区围棋协会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区登山户外运动协会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区婺剧爱好者协会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区乡贤联谊会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区社会工作协会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区家庭教育促进会", OrgType.SOCIAL_GROUP, "婺城区教育局"),
+    ("婺城区残疾人康复协会", OrgType.SOCIAL_GROUP, "婺城区残疾人联合会"),
+    ("婺城区养蜂协会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区广场舞协会", OrgType.SOCIAL_GROUP, ""),
+    ("婺城区阳光幼儿园", OrgType.PRIVATE_NON_ENTERPRISE, "婺城区教育局"),
+    ("婺城区启明培训学校", OrgType.PRIVATE_NON_ENTERPRISE, "婺城区教育局"),
+    ("婺城区康乐居家养老服务中心", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区夕阳红养老院", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区同心社会工作服务中心", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区仁和中医诊所", OrgType.PRIVATE_NON_ENTERPRISE, "婺城区卫生健康局"),
+    ("婺城区爱心助残服务中心", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区青苗托育中心", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区邻里互助服务社", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区绿水环保公益服务中心", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区乐龄老年大学", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区安心调解服务中心", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区童心艺术培训学校", OrgType.PRIVATE_NON_ENTERPRISE, "婺城区教育局"),
+    ("婺城区晨光体育俱乐部", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区德馨文化研究院", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区康宁康复医院", OrgType.PRIVATE_NON_ENTERPRISE, "婺城区卫生健康局"),
+    ("婺城区田园农业技术服务中心", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区和美家政服务培训中心", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区新芽青少年服务中心", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+    ("婺城区暖阳助老服务社", OrgType.PRIVATE_NON_ENTERPRISE, ""),
+]
+# Last year's results that make this year's demo interesting (others: 合格).
+LAST_YEAR = {
+    "婺城区老年人协会": InspectionResult.BASIC,
+    "婺城区围棋协会": InspectionResult.MISSED,
+    "婺城区养蜂协会": InspectionResult.MISSED,
+    "婺城区青苗托育中心": InspectionResult.FAIL,
+}
+# Registered in the second half of the campaign year: exempt this year.
+NEWLY_REGISTERED = ("婺城区新芽青少年服务中心", "婺城区暖阳助老服务社")
+
+
+def demo_credit_code(index: int, org_type: str) -> str:
+    """A well-formed code: 5 (civil affairs) + 1/2 (社团/民非) + region + MJ organisation code +
+    check character (GB 32100)."""
+    kind = "1" if org_type == OrgType.SOCIAL_GROUP else "2"
+    body = f"5{kind}{REGION_CODE}MJ{index:07d}"
+    assert all(char in CREDIT_CODE_CHARS for char in body)
+    return body + credit_code_check_char(body)
+
+
+def current_campaign(today: date) -> tuple[int, date]:
+    """The campaign whose deadline has not passed: until 31 May the previous year's, then the
+    current year's (reports due by 31 May of the next year)."""
+    if today < date(today.year, 5, 31):
+        return today.year - 1, date(today.year, 5, 31)
+    return today.year, date(today.year + 1, 5, 31)
+
+
+@transaction.atomic
+def seed() -> list[str]:
+    """Create the demo organisations and open the current campaign (idempotent)."""
+    user_model = get_user_model()
+    account, created = user_model.objects.get_or_create(
+        username=ORG_ACCOUNT[0], defaults={"first_name": ORG_ACCOUNT[1]})
+    if created:
+        account.set_password(DEMO_PASSWORD)
+        account.save(update_fields=["password"])
+    year, deadline = current_campaign(timezone.localdate())
+    villages = [Unit.objects.get(level=UnitLevel.VILLAGE, name=village, parent__name=township)
+                for township, _, names in TOWNSHIPS for village in names]
+    for index, (name, org_type, supervisor) in enumerate(ORGANISATIONS, start=1):
+        if SocialOrganisation.objects.filter(name=name).exists():
+            continue
+        registered_on = (date(year, 8, 1 + index % 20) if name in NEWLY_REGISTERED
+                         else date(2010 + index % 12, 1 + index % 12, 1 + index % 27))
+        organisation = organisation_create(
+            name=name, credit_code=demo_credit_code(index, org_type), org_type=org_type,
+            registered_on=registered_on, village=villages[(index - 1) % len(villages)],
+            supervising_unit=supervisor, account=account if name == ORG_ACCOUNT[1] else None)
+        if name not in NEWLY_REGISTERED and not InspectionRecord.objects.filter(
+                organisation=organisation, year=year - 1).exists():
+            result = LAST_YEAR.get(name, InspectionResult.PASS)
+            inspection_result_import(
+                organisation=organisation, year=year - 1, result=result,
+                listed_on=date(year, 6, 15) if result == InspectionResult.MISSED else None)
+    county = villages[0].county
+    if not InspectionCampaign.objects.filter(county=county, year=year).exists():
+        county_staff = user_model.objects.get(username="wucheng_county_staff")
+        campaign_open(year=year, report_deadline=deadline, actor=county_staff, county=county)
+    return [f"{ORG_ACCOUNT[0]} / {DEMO_PASSWORD}：{ORG_ACCOUNT[1]}"
+            f"（社会组织账号，待报送{year}年度年检报告书）",
+            f"社会组织年检：{len(ORGANISATIONS)}个社会组织，{year}年度年检已开启，"
+            f"截止{deadline.isoformat()}"]

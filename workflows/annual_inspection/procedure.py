@@ -1,0 +1,83 @@
+"""Social-organisation annual inspection (社会组织年检) and revocation of registration
+(撤销登记).
+
+Basis: 《社会团体登记管理条例》 art. 28, 《民办非企业单位登记管理暂行条例》 art. 23, 民政部令第27号,
+《社会组织抽查暂行办法》 (民发〔2017〕45号). Diagrams: bpmn/annual_inspection.bpmn and
+bpmn/org_revocation.bpmn. Cases are opened by the county's yearly campaign
+(``services.campaign_open``), not by an application form.
+"""
+from engine.registry import DocumentType, register_action
+
+from ..registry import Procedure
+from . import forms, services
+
+register_action("annual_inspection_record_conclusion", services.action_record_conclusion)
+register_action("annual_inspection_list_abnormal", services.action_list_abnormal)
+register_action("annual_inspection_open_revocation", services.action_open_revocation)
+register_action("annual_inspection_record_spot_check", services.action_record_spot_check)
+register_action("org_revocation_revoke", services.action_revoke)
+
+
+def conclusion_context(data: dict) -> dict:
+    return {
+        "conclusion_label": forms.CONCLUSION_LABELS.get(data.get("conclusion"), ""),
+        "needs_rectification": data.get("conclusion") in ("basic", "fail"),
+    }
+
+
+def years_context(data: dict) -> dict:
+    years = data.get("years_missed") or []
+    return {"years_missed_text": "、".join(f"{year}年度" for year in years)}
+
+
+PROCEDURE = Procedure(
+    key=services.PROCEDURE_KEY,
+    name="社会组织年检",
+    bpmn="annual_inspection.bpmn",
+    description="社会团体、民办非企业单位年度检查：网上报送年检报告书，业务主管单位初审，"
+                "登记管理机关审查并作出年检结论",
+    case_title="社会组织年检",
+    task_forms={
+        "file_report": forms.ReportForm,
+        "correct_report": forms.ReportForm,
+        "supervisor_review": forms.SupervisorReviewForm,
+        "county_review": forms.CountyReviewForm,
+        "conclude": forms.ConclusionForm,
+        "spot_check": forms.SpotCheckForm,
+    },
+    document_types=(
+        DocumentType(code="inspection_conclusion", title="年检结论通知书",
+                     template="annual_inspection/conclusion.html", series="社检",
+                     context=conclusion_context),
+        DocumentType(code="inspection_rectification", title="整改通知书",
+                     template="annual_inspection/rectification.html", series="社整",
+                     context=conclusion_context),
+        # 不合格 is an adverse decision: same notice, with the appeal sentence.
+        DocumentType(code="inspection_rectification_fail", title="整改通知书",
+                     template="annual_inspection/rectification.html", series="社责",
+                     is_refusal=True, context=conclusion_context),
+        DocumentType(code="inspection_warning", title="警告及列入活动异常名录通知书",
+                     template="annual_inspection/warning.html", series="社警",
+                     is_refusal=True),
+    ),
+)
+
+REVOCATION_PROCEDURE = Procedure(
+    key=services.REVOCATION_KEY,
+    name="社会组织撤销登记",
+    bpmn="org_revocation.bpmn",
+    description="连续两年未参加年检的社会组织，由登记管理机关依法撤销登记",
+    case_title="社会组织撤销登记",
+    task_forms={
+        "revocation_review": forms.RevocationReviewForm,
+        "revocation_decide": forms.RevocationDecisionForm,
+    },
+    document_types=(
+        DocumentType(code="org_revocation_decision", title="撤销登记行政处罚决定书",
+                     template="annual_inspection/revocation_decision.html", series="社撤",
+                     is_refusal=True, context=years_context),
+        DocumentType(code="org_revocation_not_revoked", title="不予撤销登记决定书",
+                     template="annual_inspection/not_revoked.html", series="社不撤",
+                     context=years_context),
+    ),
+)

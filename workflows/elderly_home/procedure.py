@@ -1,0 +1,81 @@
+"""Elderly-home adaptation (居家适老化改造): 国办发〔2019〕5号, 民发〔2022〕9号.
+
+A subsidy programme run against yearly township quotas. Diagram:
+bpmn/elderly_home_adaptation.bpmn; eligibility and the subsidy cap are tables supervisors
+edit (bpmn/elderly_home_adaptation_rules.dmn, bpmn/elderly_home_adaptation_subsidy.dmn);
+the catalogue of items is the ``AdaptationItem`` model (Django admin); quotas are
+``engine.models.Quota`` rows with key ``elderly_home_adaptation``.
+"""
+from engine.registry import DocumentType
+
+from ..registry import Procedure
+from . import forms
+from .selectors import application_extra_data
+
+ASSISTANCE_LABELS = dict(forms.ASSISTANCE_STATUSES)
+DISABILITY_LABELS = dict(forms.DISABILITIES)
+HOME_RIGHT_LABELS = dict(forms.HOME_RIGHTS)
+SATISFACTION_LABELS = dict(forms.SATISFACTION)
+
+
+
+def _household(data: dict) -> dict:
+    return {
+        "assistance": ASSISTANCE_LABELS.get(data.get("assistance_status"), ""),
+        "disability_label": DISABILITY_LABELS.get(data.get("disability"), ""),
+        "home_right_label": HOME_RIGHT_LABELS.get(data.get("home_right"), ""),
+    }
+
+
+def plan_context(data: dict) -> dict:
+    return {**_household(data), "items": data.get("plan_items") or []}
+
+
+def acceptance_context(data: dict) -> dict:
+    return {**_household(data), "items": data.get("actual_items") or []}
+
+
+def payment_context(data: dict) -> dict:
+    return {**_household(data), "items": data.get("actual_items") or []}
+
+
+def refusal_context(data: dict) -> dict:
+    return {**_household(data), "reason": data.get("refusal_reason", "")}
+
+
+PROCEDURE = Procedure(
+    key="elderly_home_adaptation",
+    name="居家适老化改造",
+    bpmn="elderly_home_adaptation.bpmn",
+    dmn=("elderly_home_adaptation_rules.dmn", "elderly_home_adaptation_subsidy.dmn"),
+    description="分散供养特困、低保家庭中80周岁以上，或60至79周岁残疾、失能老年人的居家环境"
+                "适老化改造补贴（按年度名额，一户一案）",
+    case_title="居家适老化改造申请",
+    application_form=forms.ApplicationForm,
+    application_extra_data=application_extra_data,
+    task_forms={
+        "township_review": forms.TownshipReviewForm,
+        "supplement": forms.SupplementForm,
+        "county_review": forms.CountyReviewForm,
+        "county_decide": forms.CountyDecisionForm,
+        "assess": forms.AssessmentForm,
+        "plan_review": forms.PlanReviewForm,
+        "works": forms.WorksForm,
+        "acceptance": forms.AcceptanceForm,
+        "survey": forms.SurveyForm,
+    },
+    document_types=(
+        DocumentType(code="elderly_home_plan", title="居家适老化改造评估表（改造方案）",
+                     template="elderly_home/plan.html", series="适老方",
+                     context=plan_context),
+        DocumentType(code="elderly_home_acceptance", title="居家适老化改造竣工验收单",
+                     template="elderly_home/acceptance.html", series="适老验",
+                     context=acceptance_context),
+        DocumentType(code="elderly_home_payment", title="居家适老化改造补贴发放通知",
+                     template="elderly_home/payment.html", series="适老补",
+                     context=payment_context),
+        DocumentType(code="elderly_home_refusal", title="居家适老化改造不予批准通知书",
+                     template="elderly_home/refusal.html", series="适老告", is_refusal=True,
+                     context=refusal_context),
+    ),
+)
