@@ -422,3 +422,14 @@ def user_supervises_county(user) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+def procedure_pages_for(user) -> list[tuple[str, str]]:
+    """Menu entries of procedures' own staff pages, for county-level staff."""
+    from django.urls import reverse
+
+    from workflows.registry import procedure_list
+
+    if not any(a.unit.level == UnitLevel.COUNTY for a in role_assignments(user)):
+        return []
+    return [(label, reverse(name)) for p in procedure_list() for label, name in p.staff_pages]

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import verification, views
 from .forms import LoginForm
@@ -21,6 +21,7 @@ urlpatterns = [
     path("tasks/<int:pk>/release/", views.task_release_view, name="task_release"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
+    path("cases/<int:pk>/withdraw/", views.case_withdraw, name="case_withdraw"),
     path("my/", views.my_applications, name="my"),
     path("documents/<uuid:uuid>/", views.document_download, name="document"),
     path("attachments/<uuid:uuid>/", views.attachment_download, name="attachment"),
@@ -29,3 +30,10 @@ urlpatterns = [
     path("county/quotas/<slug:key>/<int:township_pk>/", views.county_quota_set,
          name="county_quota_set"),
 ]
+
+
+# Procedures' own pages (see workflows.registry.Procedure.urls).
+def procedure_urlpatterns():
+    from workflows.registry import procedure_list
+
+    return [path(f"p/{p.key}/", include(p.urls)) for p in procedure_list() if p.urls]

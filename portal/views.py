@@ -223,8 +223,32 @@ def case_list(request):
 @login_required
 def case_detail(request, pk):
     case = case_get_for_user(request.user, pk)
+    procedure = procedure_of_case(case)
+    may_withdraw = (procedure is not None and procedure.withdraw is not None
+                    and case.status == "running"
+                    and (case.applicant_id == request.user.pk
+                         or (case.applicant_id is None and case.created_by_id == request.user.pk)))
     return render(request, "portal/case_detail.html",
-                  {**case_page(request.user, case), "now": timezone.now()})
+                  {**case_page(request.user, case), "now": timezone.now(),
+                   "may_withdraw": may_withdraw})
+
+
+@login_required
+@require_POST
+def case_withdraw(request, pk):
+    """The applicant (or the village staff who filed) withdraws an application."""
+    case = case_get_for_user(request.user, pk)
+    procedure = procedure_of_case(case)
+    if procedure is None or procedure.withdraw is None:
+        raise PermissionDenied("该事项不能在线撤回")
+    try:
+        procedure.withdraw(case_pk=case.pk, user=request.user,
+                           reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "申请已撤回")
+    return redirect("portal:case", pk=case.pk)
 
 
 @login_required

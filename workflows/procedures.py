@@ -1,23 +1,32 @@
-"""The list of procedures the product ships. Adding a procedure adds one line here
+"""The procedures the product ships. Adding a procedure adds a line to each list here
 (see CONTRIBUTING.md)."""
+from .annual_inspection.procedure import PROCEDURE as ANNUAL_INSPECTION
+from .annual_inspection.procedure import REVOCATION_PROCEDURE as ORG_REVOCATION
+from .bundles.procedure import AFTER_DEATH as AFTER_DEATH_BUNDLE
+from .bundles.procedure import MARRIAGE_BIRTH as MARRIAGE_BIRTH_BUNDLE
+from .cemetery.procedure import PROCEDURE as CEMETERY_APPROVAL
+from .elderly_home.procedure import PROCEDURE as ELDERLY_HOME_ADAPTATION
 from .registry import register
 from .temporary_relief.procedure import PROCEDURE as TEMPORARY_RELIEF
 
-register(TEMPORARY_RELIEF)
-# Further procedures register here, one import and one register() line each.
-from .annual_inspection.procedure import PROCEDURE as ANNUAL_INSPECTION  # noqa: E402
-from .annual_inspection.procedure import REVOCATION_PROCEDURE as ORG_REVOCATION  # noqa: E402
+PROCEDURES = (
+    TEMPORARY_RELIEF,
+    ELDERLY_HOME_ADAPTATION,
+    ANNUAL_INSPECTION,
+    ORG_REVOCATION,
+    CEMETERY_APPROVAL,
+    AFTER_DEATH_BUNDLE,
+    MARRIAGE_BIRTH_BUNDLE,
+)
 
-register(ANNUAL_INSPECTION)
-register(ORG_REVOCATION)
-from .cemetery.procedure import PROCEDURE as CEMETERY_APPROVAL  # noqa: E402
+for _procedure in PROCEDURES:
+    register(_procedure)
 
-register(CEMETERY_APPROVAL)
-from .bundles.procedure import AFTER_DEATH as AFTER_DEATH_BUNDLE  # noqa: E402
-from .bundles.procedure import MARRIAGE_BIRTH as MARRIAGE_BIRTH_BUNDLE  # noqa: E402
-
-register(AFTER_DEATH_BUNDLE)
-register(MARRIAGE_BIRTH_BUNDLE)
-from .elderly_home.procedure import PROCEDURE as ELDERLY_HOME_ADAPTATION  # noqa: E402
-
-register(ELDERLY_HOME_ADAPTATION)
+# Demo data of each procedure (modules with ``seed() -> list[str]``), run by
+# ``manage.py seed_demo`` after the organisation is seeded and every procedure deployed.
+DEMO_SEEDS = (
+    "workflows.elderly_home.demo",
+    "workflows.annual_inspection.demo",
+    "workflows.cemetery.demo",
+    "workflows.bundles.demo",
+)

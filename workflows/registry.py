@@ -26,6 +26,13 @@ class Procedure:
     # Yearly quotas the procedure's diagram reserves from: (quota key, label) pairs, shown on
     # the county's settings page so the county can split its quota among townships.
     quotas: tuple[tuple[str, str], ...] = ()
+    # The applicant takes the application back: fn(*, case_pk, user, reason); raises
+    # PermissionDenied / django ValidationError with a Chinese message when not allowed.
+    withdraw: Callable | None = None
+    # Pages of the procedure's own (e.g. the county's inspection campaign): a URL module
+    # mounted at p/<key>/ by the portal, and (label, URL name) menu entries for staff.
+    urls: str | None = None
+    staff_pages: tuple[tuple[str, str], ...] = ()
 
     def task_form_class(self, spec_name: str) -> type[forms.Form]:
         form_class = self.task_forms.get(spec_name, self.default_task_form)

@@ -3,7 +3,12 @@ from django import template
 
 from engine.selectors import is_staff_member
 
-from ..selectors import user_identity, user_may_file, user_supervises_county
+from ..selectors import (
+    procedure_pages_for,
+    user_identity,
+    user_may_file,
+    user_supervises_county,
+)
 
 register = template.Library()
 
@@ -14,7 +19,8 @@ def identity(user) -> dict:
     info = user_identity(user)
     staff = user.is_authenticated and is_staff_member(user)
     return {**info, "staff": staff, "may_file": user.is_authenticated and user_may_file(user),
-            "supervises": staff and user_supervises_county(user)}
+            "supervises": staff and user_supervises_county(user),
+            "procedure_pages": procedure_pages_for(user) if staff else []}
 
 
 @register.filter

@@ -31,6 +31,8 @@ def years_context(data: dict) -> dict:
 
 
 PROCEDURE = Procedure(
+    urls="workflows.annual_inspection.urls",
+    staff_pages=(("社会组织年检", "annual_inspection:campaign"),),
     key=services.PROCEDURE_KEY,
     name="社会组织年检",
     bpmn="annual_inspection.bpmn",

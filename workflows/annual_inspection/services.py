@@ -38,7 +38,7 @@ COUNTY_ROLES = ("county_staff", "county_leader")
 RECTIFY_AFTER = (InspectionResult.MISSED, InspectionResult.BASIC, InspectionResult.FAIL)
 
 
-def _county_of(actor, county: Unit | None) -> Unit:
+def staff_county(actor, county: Unit | None) -> Unit:
     """The county the actor works for as county civil-affairs staff (PermissionDenied if none)."""
     assignments = RoleAssignment.objects.filter(user=actor, role_id__in=COUNTY_ROLES,
                                                 unit__level=UnitLevel.COUNTY)
@@ -131,7 +131,7 @@ def campaign_open(*, year: int, report_deadline: date, actor,
     of the county, except those registered after 30 June of that year (exempt, recorded as
     such). Each case carries the deadline, whether the organisation has a supervising unit,
     and last year's result."""
-    county = _county_of(actor, county)
+    county = staff_county(actor, county)
     if report_deadline <= timezone.localdate():
         raise ValidationError("报送截止日期应晚于今天")
     if report_deadline.year <= year:
@@ -168,7 +168,7 @@ def spot_check_draw(*, year: int, seed: str, actor, county: Unit | None = None,
     (``engine.services.random_draw_record`` keeps seed and population in the audit trail),
     and deliver the result to every case of the campaign: drawn organisations' cases get an
     on-site check task wherever they are, the others close their wait for the draw."""
-    county = _county_of(actor, county)
+    county = staff_county(actor, county)
     campaign = InspectionCampaign.objects.select_for_update().filter(
         county=county, year=year).first()
     if campaign is None:
@@ -203,7 +203,7 @@ def spot_check_draw(*, year: int, seed: str, actor, county: Unit | None = None,
 def abnormal_listing_remove(*, listing: AbnormalListing, reason: str, actor) -> AbnormalListing:
     """Take an organisation off the abnormal-activity directory (移出), e.g. after it filed
     the missing report."""
-    _county_of(actor, None)
+    staff_county(actor, None)
     listing = AbnormalListing.objects.select_for_update().get(pk=listing.pk)
     if listing.removed_on is not None:
         raise ValidationError("该组织已移出活动异常名录")

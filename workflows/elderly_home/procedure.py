@@ -10,7 +10,7 @@ from engine.registry import DocumentType
 
 from ..registry import Procedure
 from . import forms
-from .selectors import application_extra_data
+from .selectors import QUOTA_KEY, application_extra_data
 
 ASSISTANCE_LABELS = dict(forms.ASSISTANCE_STATUSES)
 DISABILITY_LABELS = dict(forms.DISABILITIES)
@@ -43,6 +43,12 @@ def refusal_context(data: dict) -> dict:
     return {**_household(data), "reason": data.get("refusal_reason", "")}
 
 
+def application_withdraw(*, case_pk: int, user, reason: str):
+    from .services import application_withdraw as withdraw
+
+    return withdraw(case_pk=case_pk, user=user, reason=reason)
+
+
 PROCEDURE = Procedure(
     key="elderly_home_adaptation",
     name="居家适老化改造",
@@ -53,6 +59,8 @@ PROCEDURE = Procedure(
     case_title="居家适老化改造申请",
     application_form=forms.ApplicationForm,
     application_extra_data=application_extra_data,
+    quotas=((QUOTA_KEY, "居家适老化改造（户）"),),
+    withdraw=application_withdraw,
     task_forms={
         "township_review": forms.TownshipReviewForm,
         "supplement": forms.SupplementForm,

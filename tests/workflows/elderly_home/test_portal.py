@@ -56,3 +56,26 @@ def test_task_pages_show_quota_and_checklist(wang, village, township_staff, coun
     assert "需求评估" in page
     complete(case, county_staff, "plan_review", plan_decision="approve", plan_opinion="同意")
     assert open_task(case, "works")
+
+
+def test_applicant_withdraws_from_the_case_page(client, wang, village, outsider):
+    from django.urls import reverse
+
+    from engine.models import CaseStatus
+
+    from .helpers import file_application
+
+    case = file_application(user=wang, village=village)
+    client.force_login(wang)
+    page = client.get(reverse("portal:case", args=[case.pk])).content.decode()
+    assert "撤回申请" in page
+    response = client.post(reverse("portal:case_withdraw", args=[case.pk]), {"reason": ""})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RUNNING  # no reason given: refused with a message
+    client.post(reverse("portal:case_withdraw", args=[case.pk]), {"reason": "暂不需要"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.COMPLETED
+    client.force_login(outsider)
+    assert client.post(reverse("portal:case_withdraw", args=[case.pk]),
+                       {"reason": "x"}).status_code == 404

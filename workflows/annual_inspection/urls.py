@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "annual_inspection"
+
+urlpatterns = [
+    path("", views.campaign, name="campaign"),
+]
