@@ -125,7 +125,7 @@ class ConclusionForm(TaskForm):
     problems = forms.CharField(label="存在的问题", max_length=3000, required=False,
                                widget=forms.Textarea(attrs={"rows": 3}))
     rectification_deadline = forms.DateField(
-        label="整改期限", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label="整改期限", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "请输入有效日期，如2026-12-31"})
     conclusion_opinion = forms.CharField(label="审批意见", max_length=1000,
                                          widget=forms.Textarea(attrs={"rows": 2}))
@@ -162,10 +162,10 @@ class SpotCheckForm(TaskForm):
     """抽查: an on-site check by two inspectors after a written notice."""
 
     notice_date = forms.DateField(label="书面通知日期",
-                                  widget=forms.DateInput(attrs={"type": "date"}),
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                   error_messages={"invalid": "请输入有效日期"})
     check_date = forms.DateField(label="实地检查日期",
-                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                  error_messages={"invalid": "请输入有效日期"})
     inspector_1 = forms.CharField(label="检查人员（一）", max_length=50)
     inspector_2 = forms.CharField(label="检查人员（二）", max_length=50)

@@ -17,7 +17,7 @@ from .services import staff_county, campaign_open, spot_check_draw
 class CampaignForm(forms.Form):
     year = forms.IntegerField(label="年检年度", min_value=2000, max_value=2100)
     report_deadline = forms.DateField(label="报送截止日期",
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class DrawForm(forms.Form):

@@ -84,7 +84,7 @@ class AfterDeathApplicationForm(BundleApplicationForm):
     relation = forms.ChoiceField(label="申请人与逝者关系", choices=RELATIONS)
     deceased_name = forms.CharField(label="逝者姓名", max_length=50)
     deceased_id_number = IdNumberField(label="逝者身份证号码")
-    death_date = forms.DateField(label="死亡日期", widget=forms.DateInput(attrs={"type": "date"}),
+    death_date = forms.DateField(label="死亡日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                  error_messages={"invalid": "请输入有效日期，如2026-03-26"})
     death_place = forms.CharField(label="死亡地点", max_length=200)
     death_type = forms.ChoiceField(label="死亡类型", choices=DEATH_TYPES,
@@ -120,7 +120,7 @@ class MarriageBirthApplicationForm(BundleApplicationForm):
     spouse_name = forms.CharField(label="另一方姓名", max_length=50)
     spouse_id_number = IdNumberField(label="另一方身份证号码")
     registration_date = forms.DateField(
-        label="预约结婚登记日期", widget=forms.DateInput(attrs={"type": "date"}),
+        label="预约结婚登记日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "请输入有效日期，如2026-03-26"})
 
     field_order = ["applicant_name", "id_number", "phone", "village", "spouse_name",

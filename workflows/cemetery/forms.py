@@ -144,7 +144,7 @@ class ApplicationForm(forms.Form):
 
     # Public-welfare cemetery (农村公益性墓地)
     resolution_date = forms.DateField(label="村民会议（村民代表会议）决议日期", required=False,
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     resolution_confirmed = forms.BooleanField(
         label="建设公益性墓地已经村民会议（村民代表会议）讨论通过", required=False)
     villagers_only = forms.BooleanField(label="墓地仅供本村村民安葬使用", required=False)
@@ -467,7 +467,7 @@ class ProvincialResultForm(CemeteryTaskForm):
         label="省级批复文号", regex=r"^\S{1,20}〔\d{4}〕\d{1,6}号$", max_length=40,
         error_messages={"invalid": "文号格式应如：浙民函〔2026〕15号"})
     provincial_date = forms.DateField(label="省级批复日期",
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     provincial_remark = _text("批复要点或不予批准的理由", required=False)
 
     def __init__(self, *args, **kwargs):

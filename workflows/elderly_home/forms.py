@@ -231,7 +231,7 @@ class AssessmentForm(TaskForm):
     so a catalogue edited in the admin shows up here at once."""
 
     assessment_date = forms.DateField(label="入户评估日期",
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     assessor_name = forms.CharField(label="评估人员", max_length=50)
     findings = forms.CharField(label="居家环境及老年人能力评估情况", max_length=2000,
                                widget=forms.Textarea(attrs={"rows": 3}))
@@ -321,9 +321,9 @@ class WorksForm(TaskForm):
 
     provider_name = forms.CharField(label="施工单位", max_length=100)
     project_manager = forms.CharField(label="项目负责人", max_length=50)
-    start_date = forms.DateField(label="开工日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label="开工日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     finish_date = forms.DateField(label="完工日期",
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     materials_list = forms.CharField(label="材料清单（品名、规格、数量）", max_length=3000,
                                      widget=forms.Textarea(attrs={"rows": 4}))
     before_photos = AttachmentsField(label="施工前照片", required=False)

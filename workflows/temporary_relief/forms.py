@@ -149,7 +149,7 @@ class InvestigationForm(TwoInvestigatorsMixin, TaskForm):
     """入户调查: at least two staff visit the household and both sign."""
 
     visit_date = forms.DateField(label="入户调查日期",
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     investigator_1 = forms.CharField(label="调查人（一）", max_length=50)
     investigator_2 = forms.CharField(label="调查人（二）", max_length=50)
     household_findings = forms.CharField(label="入户调查情况", max_length=2000,
@@ -257,7 +257,7 @@ class UrgentPaperworkForm(TwoInvestigatorsMixin, TaskForm):
     """补办手续 within 5 working days after an urgent grant."""
 
     visit_date = forms.DateField(label="补充调查日期",
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     investigator_1 = forms.CharField(label="调查人（一）", max_length=50)
     investigator_2 = forms.CharField(label="调查人（二）", max_length=50)
     filing_note = forms.CharField(label="签字及报县备案情况", max_length=1000,
