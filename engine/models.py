@@ -384,3 +384,25 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DefinitionDraft(models.Model):
+    """A supervisor's unsaved edit of a procedure's diagram and tables (one per procedure and
+    county), kept until it is deployed or discarded."""
+
+    key = models.CharField(max_length=60)
+    county = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    based_on = models.ForeignKey(ProcessDefinition, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    bpmn_xml = models.TextField()
+    dmn_xml = models.JSONField(default=list, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "county"],
+                                               name="one_draft_per_procedure_and_county")]
+
+    def __str__(self):
+        return f"{self.key} draft ({self.county})"

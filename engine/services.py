@@ -20,6 +20,7 @@ from .calendar import add_working_days
 from .models import (
     APPLICANT_ROLE,
     Attachment,
+    DefinitionDraft,
     AuditAction,
     AuditEntry,
     Case,
@@ -151,6 +152,27 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
               "comment": comment},
     )
     return definition
+
+
+@transaction.atomic
+def definition_draft_save(*, key: str, county: Unit, bpmn_xml: str, dmn_xmls: list[str],
+                          user) -> DefinitionDraft:
+    """Keep a supervisor's edit (not validated: drafts may be broken while being edited)."""
+    draft = DefinitionDraft.objects.select_for_update().filter(key=key, county=county).first()
+    if draft is None:
+        draft = DefinitionDraft(key=key, county=county,
+                                based_on=ProcessDefinition.objects.filter(key=key)
+                                .order_by("-version").first())
+    draft.bpmn_xml = bpmn_xml
+    draft.dmn_xml = list(dmn_xmls)
+    draft.updated_by = user
+    draft.full_clean()
+    draft.save()
+    return draft
+
+
+def definition_draft_discard(*, key: str, county: Unit) -> None:
+    DefinitionDraft.objects.filter(key=key, county=county).delete()
 
 
 def definition_current(key: str) -> ProcessDefinition:
