@@ -135,6 +135,8 @@ class CaseStatus(models.TextChoices):
     RUNNING = "running", "办理中"
     COMPLETED = "completed", "已办结"
     ERROR = "error", "异常"
+    SUSPENDED = "suspended", "已挂起"
+    VOIDED = "voided", "已作废"
 
 
 class Case(models.Model):
@@ -236,6 +238,19 @@ class AuditAction(models.TextChoices):
     DRAW = "draw", "随机抽取"
     ATTACHMENT = "attachment", "上传附件"
     SETTINGS = "settings", "修改设置"
+    RETURNED = "returned", "退回"
+    WITHDRAWN = "withdrawn", "撤回"
+    TRANSFERRED = "transferred", "转办"
+    DELEGATED = "delegated", "委派"
+    URGED = "urged", "催办"
+    COPIED = "copied", "抄送"
+    SUSPENDED = "suspended", "挂起"
+    RESUMED = "resumed", "恢复"
+    VOIDED = "voided", "作废"
+    SIGNER_ADDED = "signer_added", "加签"
+    SIGNER_REMOVED = "signer_removed", "减签"
+    REMINDED = "reminded", "到期提醒"
+    ESCALATED = "escalated", "超时督办"
 
 
 class AuditEntry(models.Model):
@@ -247,6 +262,9 @@ class AuditEntry(models.Model):
                              related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
+    # The user the actor acted for (代理), when not themself.
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=AuditAction.choices)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     summary = models.CharField(max_length=300, blank=True)
@@ -406,3 +424,97 @@ class DefinitionDraft(models.Model):
 
     def __str__(self):
         return f"{self.key} draft ({self.county})"
+
+
+class NotificationKind(models.TextChoices):
+    TASK = "task", "新待办"
+    URGE = "urge", "催办"
+    CC = "cc", "抄送"
+    REMINDER = "reminder", "到期提醒"
+    ESCALATION = "escalation", "超时督办"
+    RESULT = "result", "办理结果"
+
+
+class Notification(models.Model):
+    """A message to one user, shown in the in-app notification centre and, per channel,
+    delivered by Celery (``NotificationDelivery``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notifications")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return self.title
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+class NotificationDelivery(models.Model):
+    """One channel's delivery of a notification (email, SMS). Each channel retries on its
+    own, so a failing SMS gateway does not hold back the email."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE,
+                                     related_name="deliveries")
+    channel = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"],
+                                               name="one_delivery_per_channel")]
+
+
+class CaseCopy(models.Model):
+    """A read-only copy of a case sent to a user (抄送), listed under "抄送我的"."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="copies")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="case_copies")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+")
+    comment = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="one_copy_per_user")]
+
+
+class Substitution(models.Model):
+    """``substitute`` may act for ``user`` between two dates (代理): tasks offered to ``user``
+    are offered to the substitute too, whose actions are recorded "on behalf of"."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="substitutions")
+    substitute = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                   related_name="substituting")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
+                                              name="substitution_dates_ordered")]
+
+    def clean(self):
+        if self.user_id and self.user_id == self.substitute_id:
+            raise ValidationError("不能指定自己为代理人")
