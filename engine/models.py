@@ -212,6 +212,13 @@ class HumanTask(models.Model):
                                      on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # 委派: the owner who delegated the work; the delegate's answer comes back to them.
+    delegated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    delegate_answer = models.JSONField(null=True, blank=True)
+    # Deadline sweep bookkeeping: each is sent once.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "created_at"]
