@@ -84,7 +84,10 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-_KEYWORDS = {"true": "True", "false": "False", "null": "None"}
+_KEYWORDS = {"true": "True", "false": "False", "null": "None",
+             # Python spellings, as in the hand-written tables of bpmn/
+             "True": "True", "False": "False", "None": "None"}
+_KEYWORD_VALUES = {"True": True, "False": False, "None": None}
 _UNSUPPORTED_NAMES = {
     "date": "日期函数 date()", "time": "时间函数 time()", "duration": "时长函数 duration()",
     "date and time": "日期时间函数", "if": "if 表达式", "for": "for 表达式",
@@ -179,8 +182,7 @@ class _Parser:
     def name_value(self) -> Value:
         token = self.take()
         if token.text in _KEYWORDS:
-            return Value(_KEYWORDS[token.text], {"true": True, "false": False,
-                                                 "null": None}[token.text])
+            return Value(_KEYWORDS[token.text], _KEYWORD_VALUES[_KEYWORDS[token.text]])
         if token.text in _UNSUPPORTED_NAMES:
             raise FeelError(f"不支持 FEEL 的{_UNSUPPORTED_NAMES[token.text]}")
         if token.text in ("not", "and", "or"):

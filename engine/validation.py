@@ -101,10 +101,15 @@ ACTIVITIES = ("userTask", "manualTask", "serviceTask", "scriptTask", "businessRu
 # diagram would be an attempt to reach the server.
 FORBIDDEN_NAMES = {
     "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "hasattr", "globals",
-    "locals", "vars", "dir", "type", "object", "input", "breakpoint", "memoryview", "help",
-    "exit", "quit", "super", "classmethod", "staticmethod", "property", "__import__",
-    "__builtins__", "importlib", "os", "sys", "subprocess", "socket", "builtins", "print",
-    "bytearray", "bytes", "id", "hash", "iter", "next", "callable", "issubclass", "frozenset",
+    "locals", "breakpoint", "exit", "quit", "__import__", "__builtins__", "importlib", "os",
+    "sys", "subprocess", "socket", "builtins",
+}
+# Builtins the sandbox lacks that may still be sensible *data* names (a form field called
+# ``type``): refused only when called.
+FORBIDDEN_CALLS = {
+    "type", "object", "vars", "dir", "input", "help", "super", "memoryview", "property",
+    "classmethod", "staticmethod", "print", "bytearray", "bytes", "id", "hash", "iter", "next",
+    "callable", "issubclass", "frozenset",
 }
 FORBIDDEN_ATTRIBUTES = {"format", "format_map", "mro", "gi_frame", "f_globals", "func_globals",
                         "im_func", "tb_frame", "cr_frame", "ag_frame"}
@@ -114,7 +119,7 @@ FORBIDDEN_NODES = {
     ast.Global: "global", ast.Nonlocal: "nonlocal", ast.While: "while 循环（可能不会结束）",
     ast.With: "with 语句", ast.AsyncWith: "with 语句", ast.Yield: "yield",
     ast.YieldFrom: "yield", ast.Await: "await", ast.Try: "try 语句", ast.Raise: "raise",
-    ast.Delete: "del 语句", ast.NamedExpr: ":= 赋值",
+    ast.NamedExpr: ":= 赋值",
 }
 
 
@@ -135,6 +140,9 @@ def expression_reasons(source: str, *, mode: str = "eval") -> list[str]:
         if isinstance(node, ast.Name) and (node.id in FORBIDDEN_NAMES or
                                            node.id.startswith("_")):
             reasons.append(f"不允许使用 {node.id}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in FORBIDDEN_CALLS:
+            reasons.append(f"不允许调用 {node.func.id}()")
         if isinstance(node, ast.Attribute) and (node.attr.startswith("_") or
                                                 node.attr in FORBIDDEN_ATTRIBUTES):
             reasons.append(f"不允许访问属性 {node.attr}")
@@ -243,14 +251,17 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     problems += _unsupported_problems(root)
     problems += _camunda_problems(root)
     problems += _human_task_problems(root, known_roles, form_exists)
-    problems += _lane_problems(root, known_roles)
     problems += _gateway_problems(root)
     problems += _timer_problems(root)
     problems += _expression_problems(root)
     problems += _service_task_problems(root, known_operations, known_doc_types, known_actions)
     problems += _decision_reference_problems(root, translated_dmns)
     problems += _connection_problems(root)
-    return list(dict.fromkeys(problems))
+    # The library's parse error on an element one of the checks above already explained (in
+    # Chinese, with the fix) adds nothing.
+    explained = {p.element_id for p in problems if p.is_error and p.code != "bpmn_parse"}
+    return list(dict.fromkeys(p for p in problems
+                              if p.code != "bpmn_parse" or p.element_id not in explained))
 
 
 def _schema_problems(root) -> list[Problem]:
@@ -261,8 +272,10 @@ def _schema_problems(root) -> list[Problem]:
     try:
         VALIDATOR.validate(copy)
     except ValidationException as exc:
+        # A warning: SpiffWorkflow (checked next) is the authority on what runs, and it
+        # accepts small schema slips such as a data item sharing an id.
         return [Problem("bpmn_schema", "", "",
-                        f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}")]
+                        f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}", "warning")]
     return []
 
 
@@ -312,6 +325,7 @@ def _english_parse_error(exc) -> str:
         "No DMN Diagram available with id": "找不到业务规则任务引用的决策表",
         "A Service Task must have an operator": "服务任务没有设置操作",
         "Multiple decision tables are not current supported": "一个 DMN 文件只能有一个决策",
+        "without condition": "网关出线没有条件",
     }
     for english, chinese in known.items():
         if english in text:
@@ -345,7 +359,8 @@ def _unsupported_problems(root) -> list[Problem]:
             problems.append(_problem("unsupported_element", owner, message, severity))
         if local in ACTIVITIES and element.get("isForCompensation") == "true":
             problems.append(_problem("unsupported_element", element,
-                                     f"不支持的元素：补偿任务 isForCompensation（{label(element)}）"))
+                                     f"不支持的元素：补偿任务 isForCompensation"
+                                     f"（{label(element)}）"))
     return problems
 
 
@@ -376,8 +391,6 @@ def _camunda_problems(root) -> list[Problem]:
 
 
 def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
-    from .sandbox import UnsafeExpression  # noqa: F401 - imported for symmetry of errors
-
     problems = []
     lanes = lanes_of(root)
     for element in _flow_elements(root):
@@ -419,19 +432,6 @@ def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
                 "missing_form", element,
                 f"{label(element)}没有可填写的表单：请在属性中设置 form = generic:decision"
                 f"（同意/不同意+意见）或 generic:opinion（意见），或请开发人员提供专用表单"))
-    return problems
-
-
-def _lane_problems(root, known_roles) -> list[Problem]:
-    problems = []
-    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
-        name = (lane.get("name") or "").strip()
-        if lane.find(f"{{{BPMN_NS}}}childLaneSet") is not None:
-            continue
-        if name not in known_roles:
-            problems.append(_problem("unknown_lane_role", lane,
-                                     f"泳道“{name or lane.get('id')}”不是已知角色；其中的用户"
-                                     f"任务将无人办理", "warning"))
     return problems
 
 
@@ -518,10 +518,10 @@ def _timer_problems(root) -> list[Problem]:
                 value = ast.literal_eval(text)
             except (ValueError, SyntaxError):
                 tree = ast.parse(text, mode="eval").body
-                kind = f"变量 {tree.id}" if isinstance(tree, ast.Name) else "表达式"
+                source = f"变量 {tree.id}" if isinstance(tree, ast.Name) else f"表达式“{text}”"
                 problems.append(_problem(
                     "timer_expression", event,
-                    f"{label(event)}的{what}取自{kind}“{text}”，运行时才能检查它是否为合法的"
+                    f"{label(event)}的{what}取自{source}，运行时才能检查它是否为合法的"
                     f" ISO 8601 {what}", "warning"))
                 continue
             if not isinstance(value, str):
@@ -649,9 +649,12 @@ def _decision_reference_problems(root, dmn_xmls) -> list[Problem]:
     decisions = _decision_ids(dmn_xmls)
     for task in root.iter(f"{{{BPMN_NS}}}businessRuleTask"):
         called = (_spiff_extension(task, "calledDecisionId") or "").strip()
-        if not called:
-            called = task.get(f"{{{CAMUNDA_NS}}}decisionRef", "")
-        if not called:
+        if not called and task.get(f"{{{CAMUNDA_NS}}}decisionRef"):
+            problems.append(_problem(
+                "decision_reference", task,
+                f"{label(task)}用 camunda:decisionRef 引用决策表；本系统运行时读取 "
+                f"spiffworkflow:calledDecisionId，请改用它"))
+        elif not called:
             problems.append(_problem("decision_reference", task,
                                      f"{label(task)}没有指定决策表（calledDecisionId）"))
         elif called not in decisions:
@@ -686,7 +689,8 @@ def _connection_problems(root) -> list[Problem]:
 
 SUPPORTED_HIT_POLICIES = {"UNIQUE", "FIRST", "COLLECT"}
 HIT_POLICY_NAMES = {"ANY": "任一（ANY）", "PRIORITY": "优先级（PRIORITY）",
-                    "RULE ORDER": "规则顺序（RULE ORDER）", "OUTPUT ORDER": "输出顺序（OUTPUT ORDER）"}
+                    "RULE ORDER": "规则顺序（RULE ORDER）",
+                    "OUTPUT ORDER": "输出顺序（OUTPUT ORDER）"}
 
 
 def _dmn_expression_problems(translated_dmn: str) -> list[Problem]:
@@ -755,8 +759,9 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
                                      f"请在流程中依次调用"))
         policy = (table.get("hitPolicy") or "UNIQUE").upper()
         if policy not in SUPPORTED_HIT_POLICIES:
+            shown = HIT_POLICY_NAMES.get(policy, policy)
             problems.append(_problem("dmn_hit_policy", decision,
-                                     f"决策表“{name}”的命中策略 {HIT_POLICY_NAMES.get(policy, policy)}"
+                                     f"决策表“{name}”的命中策略 {shown}"
                                      f"不受支持；可用：UNIQUE（唯一）、FIRST（第一条）、"
                                      f"COLLECT（收集）"))
         if policy == "COLLECT" and table.get("aggregation"):
@@ -765,8 +770,9 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
                                      f"不受支持（COLLECT 只能返回列表）"))
         for output in table.findall("{*}output"):
             if not output.get("name"):
+                column = output.get("label") or output.get("id")
                 problems.append(_problem("dmn_output_name", decision,
-                                         f"决策表“{name}”的输出列“{output.get('label') or output.get('id')}”"
+                                         f"决策表“{name}”的输出列“{column}”"
                                          f"没有变量名（name），流程拿不到它的结果"))
         if policy != "UNIQUE":
             continue
