@@ -407,6 +407,21 @@ def translate_expression(text: str | None) -> tuple[str, tuple[str, ...]]:
     return parser.expression(), tuple(parser.bare_names)
 
 
+def _engine_expression(text: str) -> bool:
+    """Is ``text`` a single safe Python expression as tables written for the engine use
+    (e.g. ``amount / county_settings["dibao_monthly"]``)? Tuples are not: a FEEL list
+    written without brackets must still be refused."""
+    import ast
+
+    from .sandbox import UnsafeExpression, compile_expression
+
+    try:
+        compile_expression(text)
+        return not isinstance(ast.parse(text, mode="eval").body, ast.Tuple)
+    except (UnsafeExpression, SyntaxError):
+        return False
+
+
 # ---------------------------------------------------------------------------------------------
 # Whole tables
 
@@ -478,6 +493,8 @@ def _translate_table(decision, table) -> list[Problem]:
         try:
             text_node.text, _ = translate_expression(text_node.text)
         except FeelError as exc:
+            if _engine_expression(text_node.text.strip()):
+                continue  # already in the engine's expression language
             report("feel_input_expression",
                    f"的输入列“{_column_label(column)}”表达式“{text_node.text}”无法识别：{exc}",
                    element_id=column.get("id"))

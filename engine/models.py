@@ -190,6 +190,9 @@ class HumanTask(models.Model):
     procedure = models.CharField(max_length=60, db_index=True)
     task_id = models.UUIDField(help_text="SpiffWorkflow task id")
     spec_name = models.CharField(max_length=100, help_text="BPMN element id")
+    # The diagram's ``form`` property, e.g. "generic:decision" for a task without a form of
+    # its own (see engine.validation).
+    form_key = models.CharField(max_length=60, blank=True)
     title = models.CharField(max_length=200)
     lane = models.CharField(max_length=60, db_index=True, help_text="role code")
     village = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
@@ -258,6 +261,7 @@ class AuditAction(models.TextChoices):
     SIGNER_REMOVED = "signer_removed", "减签"
     REMINDED = "reminded", "到期提醒"
     ESCALATED = "escalated", "超时督办"
+    MIGRATED = "migrated", "迁移版本"
 
 
 class AuditEntry(models.Model):

@@ -63,7 +63,8 @@ def _offered_q(user) -> Q:
 def case_list_for_user(*, user) -> QuerySet[Case]:
     if not user.is_authenticated:
         return Case.objects.none()
-    return (Case.objects.filter(_jurisdiction_q(user) | Q(applicant=user))
+    # A CC copy (抄送) grants read access; acting still needs jurisdiction.
+    return (Case.objects.filter(_jurisdiction_q(user) | Q(applicant=user) | Q(copies__user=user))
             .select_related("village", "definition").distinct())
 
 

@@ -79,46 +79,22 @@ def _content_hash(bpmn_xml: str, dmn_xmls: list[str]) -> str:
     return digest.hexdigest()
 
 
-def definition_check(*, bpmn_xml: str, dmn_xmls: list[str]) -> tuple[str, dict]:
-    """Parse and check a diagram; return (process_id, spec_json) or raise DefinitionError."""
+def definition_check(*, bpmn_xml: str, dmn_xmls: list[str],
+                     form_exists=None) -> tuple[str, str]:
+    """Validate and parse a diagram; return (process_id, spec_json) or raise DefinitionError
+    listing every error (see ``engine.validation``: lanes are roles, expressions are safe,
+    gateways and timers are well-formed, service tasks name known operations...)."""
+    from .validation import validate_definition
+
+    problems = validate_definition(
+        bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
+        known_roles=set(Role.objects.values_list("code", flat=True)), form_exists=form_exists)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DefinitionError("；".join(p.message for p in errors))
     process_id = runtime.executable_process_id(bpmn_xml)
     spec, subprocess_specs = runtime.parse(bpmn_xml, dmn_xmls, process_id)
-    known_roles = set(Role.objects.values_list("code", flat=True))
-    problems = []
-    for task_spec in runtime.user_task_specs(spec, subprocess_specs):
-        if task_spec["properties"].get("candidate_role"):
-            continue  # the role comes from the task's data at run time
-        if not task_spec["lane"]:
-            problems.append(f"用户任务“{task_spec['name']}”不在任何泳道中")
-        elif task_spec["lane"] not in known_roles:
-            problems.append(f"用户任务“{task_spec['name']}”所在泳道“{task_spec['lane']}”"
-                            f"不是已知角色")
-    problems += _service_task_problems(runtime.service_task_calls(spec, subprocess_specs))
-    if problems:
-        raise DefinitionError("；".join(problems))
     return process_id, runtime.spec_to_json(spec, subprocess_specs)
-
-
-def _service_task_problems(calls: list[dict]) -> list[str]:
-    from .registry import actions, document_types
-
-    problems = []
-    for call in calls:
-        required = runtime.SERVICE_OPERATIONS.get(call["operation"])
-        if required is None:
-            problems.append(f"服务任务“{call['name']}”使用了未知操作“{call['operation']}”")
-            continue
-        missing = required - set(call["params"])
-        if missing:
-            problems.append(f"服务任务“{call['name']}”缺少参数：{'、'.join(sorted(missing))}")
-        if call["operation"] == "issue_document" and call["params"].get("doc_type") and \
-                call["params"]["doc_type"] not in document_types():
-            problems.append(f"服务任务“{call['name']}”的文书类型“{call['params']['doc_type']}”"
-                            f"未登记")
-        if call["operation"] == "run_action" and call["params"].get("action") and \
-                call["params"]["action"] not in actions():
-            problems.append(f"服务任务“{call['name']}”的动作“{call['params']['action']}”未登记")
-    return problems
 
 
 @transaction.atomic
@@ -127,8 +103,22 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
     """Deploy a diagram (+ tables) as the next version of procedure ``key``.
 
     Deploying content identical to the current version deploys nothing and returns it.
-    Parse errors raise ``DefinitionError`` and nothing is stored.
+    Parse errors raise ``DefinitionError`` and nothing is stored. Decision tables written in
+    FEEL (as dmn-js writes them) are stored translated into the engine's expressions.
     """
+    from .feel import FeelError, dmn_translate_feel
+
+    translated = []
+    for dmn in dmn_xmls:
+        try:
+            text, problems = dmn_translate_feel(dmn)
+        except FeelError as exc:
+            raise DefinitionError(f"决策表无法识别：{exc}") from exc
+        errors = [p.message for p in problems if p.severity == "error"]
+        if errors:
+            raise DefinitionError("；".join(errors))
+        translated.append(text)
+    dmn_xmls = translated
     process_id, spec_json = definition_check(bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls)
     content_hash = _content_hash(bpmn_xml, dmn_xmls)
     # Lock the procedure's existing versions so two deploys cannot take the same number.
@@ -267,6 +257,7 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
         created.append(HumanTask.objects.create(
             case=case, procedure=case.procedure, task_id=task_id,
             spec_name=ready_task.spec_name, title=ready_task.title,
+            form_key=str(ready_task.properties.get("form", "")),
             lane=ready_task.lane or "", village=village, village_path=village.path,
             candidate_unit=_candidate_unit(village, role),
             township=village.ancestor_at(UnitLevel.TOWNSHIP),

@@ -17,3 +17,32 @@ def document_render_task(document_pk: int) -> str:
     from .documents import document_render
 
     return document_render(document_pk=document_pk).status
+
+
+@shared_task(bind=True, name="engine.tasks.notification_deliver_task", time_limit=60,
+             soft_time_limit=50, max_retries=5)
+def notification_deliver_task(self, delivery_pk: int) -> str:
+    """Send one channel's delivery of a notification. A failure retries this channel alone
+    with exponential backoff (1, 2, 4, 8, 16 minutes); after the last retry the delivery is
+    marked failed. Idempotent: a delivery already sent is not sent again."""
+    from .notifications import (
+        DELIVERY_RETRY_BASE_SECONDS,
+        DeliveryFailed,
+        notification_delivery_send,
+    )
+
+    retries = self.request.retries
+    try:
+        return notification_delivery_send(delivery_pk=delivery_pk,
+                                          final=retries >= self.max_retries)
+    except DeliveryFailed as exc:
+        raise self.retry(exc=exc, countdown=DELIVERY_RETRY_BASE_SECONDS * 2 ** retries) \
+            from exc
+
+
+@shared_task(name="engine.tasks.deadline_sweep_task", time_limit=300, soft_time_limit=280)
+def deadline_sweep_task() -> dict:
+    """Periodic sweep (Celery beat): deadline reminders and escalations of open tasks."""
+    from .notifications import deadline_sweep
+
+    return deadline_sweep()

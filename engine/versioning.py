@@ -317,7 +317,7 @@ def case_migrate(*, case: Case, to_definition: ProcessDefinition, actor) -> Case
     _advance(case=case, workflow=workflow, script_engine=script_engine, actor=actor)
     _resync_open_tasks(case, workflow, claims)
     AuditEntry.objects.create(
-        case=case, actor=actor, action=AuditAction.DEPLOYED,
+        case=case, actor=actor, action=AuditAction.MIGRATED,
         summary=f"案件由第 {from_definition.version} 版迁移到第 {to_definition.version} 版",
         data={"migrated_from": from_definition.pk, "migrated_to": to_definition.pk,
               "from_version": from_definition.version, "to_version": to_definition.version,

@@ -300,7 +300,7 @@ def _history_entry(entry: AuditEntry, procedure: Procedure | None, *,
         rows = [Row(label="文件", value="、".join(names))]
     if entry.action == AuditAction.COMPLETED and entry.task_id and procedure and details:
         try:
-            form_class = procedure.task_form_class(entry.task.spec_name)
+            form_class = procedure.task_form_class(entry.task.spec_name, entry.task.form_key)
         except LookupError:
             form_class = None
         rows = form_rows(form_class, entry.data.get("form", {}), reveal=False, skip_empty=True)

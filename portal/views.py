@@ -158,7 +158,7 @@ def task_detail(request, pk):
         if task.status != TaskStatus.OPEN:
             messages.error(request, "该任务已被办理，请刷新待办列表")
             return redirect(_landing(request.user))
-        form = procedure.task_form_class(task.spec_name)(request.POST, request.FILES,
+        form = procedure.task_form_class(task.spec_name, task.form_key)(request.POST, request.FILES,
                                                          case_data={**case.data, **task.task_data})
         if form.is_valid():
             try:
@@ -173,7 +173,7 @@ def task_detail(request, pk):
                 messages.success(request, f"已办理“{task.title}”（{case.applicant_name}）")
                 return redirect(_landing(request.user))
     elif access.can_act:
-        form = procedure.task_form_class(task.spec_name)(case_data={**case.data, **task.task_data})
+        form = procedure.task_form_class(task.spec_name, task.form_key)(case_data={**case.data, **task.task_data})
     reveal = access.can_act or (case.applicant_id is not None
                                 and case.applicant_id == request.user.pk)
     return render(request, "portal/task.html", {

@@ -34,11 +34,19 @@ class Procedure:
     urls: str | None = None
     staff_pages: tuple[tuple[str, str], ...] = ()
 
-    def task_form_class(self, spec_name: str) -> type[forms.Form]:
-        form_class = self.task_forms.get(spec_name, self.default_task_form)
+    def task_form_class(self, spec_name: str, form_key: str = "") -> type[forms.Form]:
+        """The form of a user task: the procedure's own, else the generic form the diagram
+        declares (``form`` property), else the procedure's default."""
+        from .common.forms import GENERIC_FORMS
+
+        form_class = self.task_forms.get(spec_name) or GENERIC_FORMS.get(form_key) or \
+            self.default_task_form
         if form_class is None:
             raise LookupError(f"{self.name}的任务 {spec_name} 没有表单")
         return form_class
+
+    def has_form(self, spec_name: str) -> bool:
+        return spec_name in self.task_forms or self.default_task_form is not None
 
 
 _PROCEDURES: dict[str, Procedure] = {}

@@ -42,9 +42,9 @@ def test_deploying_the_same_content_again_creates_no_version(demo):
 
 @pytest.mark.parametrize(("bpmn", "message"), [
     ("<not xml", "XML"),
-    (BPMN.replace('targetRef="gw_accept"/>', 'targetRef="nowhere"/>', 1), "流程无法解析"),
+    (BPMN.replace('targetRef="gw_accept"/>', 'targetRef="nowhere"/>', 1), "流程解析失败"),
     (BPMN.replace('name="county_leader"', 'name="county_boss"'), "不是已知角色"),
-])
+], ids=["not-xml", "dangling-flow", "unknown-role"])
 def test_broken_diagrams_give_a_clear_message_and_deploy_nothing(demo, bpmn, message):
     with pytest.raises(DefinitionError) as excinfo:
         _deploy(bpmn=bpmn)

@@ -47,20 +47,46 @@ def test_ordinary_conditions_and_scripts_work():
     assert context["total"] == 2506 and context["label"] == "X"
 
 
-def test_unsafe_condition_in_a_deployed_diagram_fails_the_run_without_executing(
-        db, demo, applicant, village, tmp_path):
+def _unsafe_bpmn(marker):
     from django.conf import settings
 
-    from engine.services import RuntimeFailure, definition_deploy
-    from tests.workflows.temporary_relief.helpers import file_application
-
-    marker = tmp_path / "owned"
-    bpmn = (settings.BPMN_DIR / "temporary_relief.bpmn").read_text(encoding="utf-8").replace(
+    return (settings.BPMN_DIR / "temporary_relief.bpmn").read_text(encoding="utf-8").replace(
         "<bpmn:conditionExpression>urgent == True</bpmn:conditionExpression>",
         f"<bpmn:conditionExpression>__import__('os').system('touch {marker}') == 0"
         "</bpmn:conditionExpression>", 1)
+
+
+def test_unsafe_condition_is_refused_at_deploy(db, demo, tmp_path):
+    from django.conf import settings
+
+    from engine.models import ProcessDefinition
+    from engine.services import DefinitionError, definition_deploy
+
     dmn = (settings.BPMN_DIR / "temporary_relief_limits.dmn").read_text(encoding="utf-8")
-    definition_deploy(key="temporary_relief", name="临时救助", bpmn_xml=bpmn, dmn_xmls=[dmn])
+    with pytest.raises(DefinitionError, match="f_urgent"):
+        definition_deploy(key="temporary_relief", name="临时救助",
+                          bpmn_xml=_unsafe_bpmn(tmp_path / "owned"), dmn_xmls=[dmn])
+    assert ProcessDefinition.objects.filter(key="temporary_relief").count() == 1
+
+
+def test_unsafe_condition_stored_anyway_fails_the_run_without_executing(
+        db, demo, applicant, village, tmp_path):
+    """Defence in depth: even a definition that bypassed validation cannot escape."""
+    from django.conf import settings
+
+    from engine import runtime
+    from engine.models import ProcessDefinition
+    from engine.services import RuntimeFailure
+    from tests.workflows.temporary_relief.helpers import file_application
+
+    marker = tmp_path / "owned"
+    bpmn = _unsafe_bpmn(marker)
+    dmn = (settings.BPMN_DIR / "temporary_relief_limits.dmn").read_text(encoding="utf-8")
+    spec, subs = runtime.parse(bpmn, [dmn], "temporary_relief")
+    ProcessDefinition.objects.create(key="temporary_relief", name="临时救助", version=99,
+                                     process_id="temporary_relief", bpmn_xml=bpmn,
+                                     dmn_xml=[dmn], content_hash="x" * 64,
+                                     spec_json=runtime.spec_to_json(spec, subs))
     with pytest.raises(RuntimeFailure):
         file_application(user=applicant, village=village)
     assert not marker.exists()

@@ -134,7 +134,7 @@ def test_case_before_an_inserted_task_goes_through_it(demo, applicant, village, 
     check = open_task(case, "leader_check")
     assert check.lane == "township_leader"
     assert check.candidate_unit.name == "罗店镇"
-    entry = AuditEntry.objects.get(case=case, action=AuditAction.DEPLOYED)
+    entry = AuditEntry.objects.get(case=case, action=AuditAction.MIGRATED)
     assert entry.actor == supervisor
     assert entry.data["from_version"] == 1 and entry.data["to_version"] == v2.version
     assert "迁移到第 2 版" in entry.summary
@@ -179,7 +179,7 @@ def test_case_on_a_removed_task_is_refused_with_the_reason(demo, applicant, vill
     assert case.definition.version == 1
     assert case.state == state_before
     assert open_task(case, "supplement")
-    assert not AuditEntry.objects.filter(case=case, action=AuditAction.DEPLOYED).exists()
+    assert not AuditEntry.objects.filter(case=case, action=AuditAction.MIGRATED).exists()
 
 
 @pytest.mark.django_db

@@ -29,3 +29,19 @@ class OpinionForm(TaskForm):
 
     opinion = forms.CharField(label="意见", widget=forms.Textarea(attrs={"rows": 3}),
                               max_length=1000)
+
+
+class GenericDecisionForm(TaskForm):
+    """Generic approval form for tasks a supervisor adds in the modeler
+    (``form = generic:decision``): approve or refuse, with an opinion."""
+
+    decision = forms.ChoiceField(label="审批意见", widget=forms.RadioSelect,
+                                 choices=[("approve", "同意"), ("refuse", "不同意")])
+    opinion = forms.CharField(label="意见", widget=forms.Textarea(attrs={"rows": 3}),
+                              max_length=1000)
+
+
+GENERIC_FORMS = {
+    "generic:opinion": OpinionForm,
+    "generic:decision": GenericDecisionForm,
+}

@@ -2,22 +2,30 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from engine.notifications import deadline_sweep
 from engine.services import timers_fire_due
 
 
 class Command(BaseCommand):
-    help = ("Fire due BPMN timers. With --loop, keep sweeping (the embedded demo's stand-in "
-            "for Celery beat when no REDIS_URL is set).")
+    help = ("Fire due BPMN timers and send deadline reminders/escalations. With --loop, keep "
+            "sweeping (the embedded demo's stand-in for Celery beat when no REDIS_URL is set).")
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true")
         parser.add_argument("--interval", type=float, default=30.0)
+        parser.add_argument("--no-deadlines", action="store_true",
+                            help="fire timers only, no deadline reminders/escalations")
 
-    def handle(self, *args, loop=False, interval=30.0, **options):
+    def handle(self, *args, loop=False, interval=30.0, no_deadlines=False, **options):
         while True:
             fired = timers_fire_due()
             if fired:
                 self.stdout.write(f"fired timers of {fired} case(s)")
+            if not no_deadlines:
+                swept = deadline_sweep()
+                if any(swept.values()):
+                    self.stdout.write(f"deadlines: {swept['reminded']} reminder(s), "
+                                      f"{swept['escalated']} escalation(s)")
             if not loop:
                 return
             time.sleep(interval)
