@@ -225,8 +225,11 @@ class HumanTask(models.Model):
 
     class Meta:
         ordering = ["due_at", "created_at"]
+        # A SpiffWorkflow task re-opened by a return or withdrawal keeps its id, so only one
+        # *open* row per task id.
         constraints = [models.UniqueConstraint(fields=["case", "task_id"],
-                                               name="unique_task_per_case")]
+                                               condition=models.Q(status="open"),
+                                               name="unique_open_task_per_case")]
 
     def __str__(self):
         return f"{self.title}（{self.case.applicant_name}）"

@@ -356,3 +356,29 @@ def service_task_calls(spec, subprocess_specs) -> list[dict]:
             calls.append({"name": task_spec.bpmn_name or task_spec.bpmn_id,
                           "operation": operation, "params": params})
     return calls
+
+
+def add_task_data(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
+    """Add data to a ready task without completing it (e.g. material the applicant
+    supplied while the task waited)."""
+    from uuid import UUID
+
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None or task.state != TaskState.READY:
+        raise RuntimeFailure("任务已不在待办状态")
+    task.set_data(**data)
+
+
+def reset_to(workflow: BpmnWorkflow, task_id: str) -> None:
+    """Re-open an earlier (completed) task: the workflow goes back to it, the steps after it
+    are undone, and it becomes ready again with the data it had before."""
+    from uuid import UUID
+
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None:
+        raise RuntimeFailure("找不到要退回的环节")
+    try:
+        workflow.reset_from_task_id(task.id)
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        raise RuntimeFailure(str(exc)) from exc

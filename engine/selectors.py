@@ -17,6 +17,7 @@ from .models import (
     APPLICANT_ROLE,
     Attachment,
     Case,
+    CaseStatus,
     Document,
     DocumentStatus,
     HumanTask,
@@ -47,7 +48,35 @@ def _jurisdiction_q(user, field: str = "village_path") -> Q:
     return q
 
 
+def principals_of(user) -> list:
+    """Users for whom ``user`` is an active substitute today (代理)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_principals", None)
+    if cached is None:
+        from django.contrib.auth import get_user_model
+        from django.utils import timezone
+
+        from .models import Substitution
+
+        today = timezone.localdate()
+        ids = Substitution.objects.filter(substitute=user, starts_on__lte=today,
+                                          ends_on__gte=today).values_list("user_id", flat=True)
+        cached = list(get_user_model().objects.filter(pk__in=list(ids)))
+        user._principals = cached
+    return cached
+
+
 def _offered_q(user) -> Q:
+    """Open tasks offered to the user: their own roles, plus those of the users they
+    substitute for today."""
+    q = _own_offered_q(user)
+    for principal in principals_of(user):
+        q |= _own_offered_q(principal)
+    return q
+
+
+def _own_offered_q(user) -> Q:
     """Open tasks whose lane the user holds within the case's jurisdiction."""
     q = Q(lane=APPLICANT_ROLE, case__applicant=user)
     for assignment in role_assignments(user):
@@ -80,8 +109,10 @@ def task_list_for_user(*, user) -> QuerySet[HumanTask]:
     the user claimed."""
     if not user.is_authenticated:
         return HumanTask.objects.none()
-    return (HumanTask.objects.filter(status=TaskStatus.OPEN)
-            .filter((_offered_q(user) & Q(assignee__isnull=True)) | Q(assignee=user))
+    principals = [p.pk for p in principals_of(user)]
+    return (HumanTask.objects.filter(status=TaskStatus.OPEN, case__status=CaseStatus.RUNNING)
+            .filter((_offered_q(user) & Q(assignee__isnull=True)) | Q(assignee=user)
+                    | Q(assignee__in=principals))
             .select_related("case", "village", "township", "candidate_unit", "assignee"))
 
 
@@ -89,9 +120,27 @@ def user_can_act_on_task(user, task: HumanTask) -> bool:
     """May ``user`` claim or complete ``task``? Checked again inside the case lock."""
     if not user.is_authenticated:
         return False
-    if task.assignee_id == user.pk:
+    if task.assignee_id == user.pk or task.assignee_id in {p.pk for p in principals_of(user)}:
         return True
     return HumanTask.objects.filter(pk=task.pk).filter(_offered_q(user)).exists()
+
+
+def acting_principal(user, task: HumanTask):
+    """The user ``user`` acts for on ``task`` as a substitute, or None when acting in their
+    own right (recorded as "on behalf of" in the audit trail)."""
+    if task.assignee_id == user.pk:
+        return None
+    principals = principals_of(user)
+    for principal in principals:
+        if task.assignee_id == principal.pk:
+            return principal
+    if task.assignee_id is None and \
+            HumanTask.objects.filter(pk=task.pk).filter(_own_offered_q(user)).exists():
+        return None
+    for principal in principals:
+        if HumanTask.objects.filter(pk=task.pk).filter(_own_offered_q(principal)).exists():
+            return principal
+    return None
 
 
 def task_get_for_user(user, pk) -> HumanTask:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from . import runtime
@@ -239,8 +239,12 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
     now = timezone.now()
     ready = {t.task_id: t for t in runtime.ready_user_tasks(workflow)}
     open_rows = {str(row.task_id): row for row in case.tasks.filter(status=TaskStatus.OPEN)}
+    held = {row.task_data.get("held_task_id") for row in open_rows.values()
+            if row.spec_name == APPLICANT_SUPPLEMENT}
     for task_id, row in open_rows.items():
-        if task_id not in ready:  # e.g. cancelled by a boundary event
+        if row.spec_name == APPLICANT_SUPPLEMENT:
+            continue  # not a diagram task; completed by the applicant
+        if task_id not in ready or task_id in held:  # e.g. cancelled by a boundary event
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
             row.save(update_fields=["status", "completed_at"])
@@ -250,7 +254,7 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
     county = village.county
     created = []
     for task_id, ready_task in ready.items():
-        if task_id in open_rows:
+        if task_id in open_rows or task_id in held:
             continue
         role = roles.get(ready_task.lane)
         assignee = case.applicant if ready_task.lane == APPLICANT_ROLE else None
@@ -312,15 +316,27 @@ def _lock_case_and_task(task_pk: int) -> tuple[Case, HumanTask]:
     case = Case.objects.select_for_update().select_related("definition", "village").get(
         pk=case_id)
     task = HumanTask.objects.select_related("assignee").get(pk=task_pk)
+    task.case = case
     return case, task
 
 
 def _ensure_open(task: HumanTask, user) -> None:
+    from .selectors import principals_of
+
+    if task.case.status != CaseStatus.RUNNING:
+        raise TaskAlreadyHandled(f"案件{task.case.get_status_display()}，不能办理")
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandled("该任务已被办理，请刷新待办列表")
-    if task.assignee_id and task.assignee_id != user.pk:
+    if task.assignee_id and task.assignee_id != user.pk and \
+            task.assignee_id not in {p.pk for p in principals_of(user)}:
         raise TaskAlreadyHandled(f"该任务已由{task.assignee.get_full_name() or task.assignee}"
                                  f"认领")
+
+
+def _principal(user, task: HumanTask):
+    from .selectors import acting_principal
+
+    return acting_principal(user, task)
 
 
 @transaction.atomic
@@ -332,14 +348,19 @@ def task_claim(*, user, task_pk: int) -> HumanTask:
     _ensure_open(task, user)
     if task.assignee_id == user.pk:
         return task
-    # Conditional update: only an unclaimed open task can be claimed.
-    updated = HumanTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN,
-                                       assignee__isnull=True).update(assignee=user)
+    principal = _principal(user, task)
+    # Conditional update: only an unclaimed open task (or one claimed by the principal the
+    # user substitutes for) can be claimed.
+    claimable = Q(assignee__isnull=True)
+    if principal is not None:
+        claimable |= Q(assignee=principal)
+    updated = HumanTask.objects.filter(claimable, pk=task.pk, status=TaskStatus.OPEN).update(
+        assignee=user)
     if updated != 1:
         raise TaskAlreadyHandled("该任务已被他人认领")
     task.refresh_from_db()
     AuditEntry.objects.create(case=case, task=task, actor=user, action=AuditAction.CLAIMED,
-                              summary=f"认领“{task.title}”")
+                              on_behalf_of=principal, summary=f"认领“{task.title}”")
     return task
 
 
@@ -349,7 +370,7 @@ def task_release(*, user, task_pk: int) -> HumanTask:
     case, task = _lock_case_and_task(task_pk)
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandled("该任务已被办理")
-    if task.assignee_id != user.pk or task.lane == APPLICANT_ROLE:
+    if task.assignee_id != user.pk or task.lane == APPLICANT_ROLE or task.delegated_by_id:
         raise PermissionDenied("只能释放自己认领的任务")
     task.assignee = None
     task.save(update_fields=["assignee"])
@@ -358,24 +379,37 @@ def task_release(*, user, task_pk: int) -> HumanTask:
     return task
 
 
+# A step the engine adds outside the diagram when staff send a case back to the applicant
+# for more material (补正): the diagram's own task waits until the applicant answers.
+APPLICANT_SUPPLEMENT = "applicant_supplement"
+
+
 @transaction.atomic
 def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
     """Complete a task with form data the procedure's form has already validated.
 
     Two staff submitting the same task at once: both queue on the case lock; the first
     completes it, the second finds it no longer open and gets ``TaskAlreadyHandled``.
-    Ownership is re-checked inside the lock.
+    Ownership is re-checked inside the lock. A delegate's answer (委派) goes back to the
+    owner instead of advancing the case; the applicant's answer to a 补正 request re-opens
+    the step that asked for it.
     """
     form_data = _check_jsonable(form_data)
     case, task = _lock_case_and_task(task_pk)
     if not user_can_act_on_task(user, task):
         raise PermissionDenied("无权办理该任务")
     _ensure_open(task, user)
-    if case.status != CaseStatus.RUNNING:
-        raise TaskAlreadyHandled("案件已办结")
+    principal = _principal(user, task)
+    if task.delegated_by_id and task.assignee_id == user.pk and task.delegate_answer is None:
+        return _delegate_answer(case=case, task=task, user=user, form_data=form_data)
     workflow, script_engine = _load(case)
     before = dict(case.data)
-    runtime.complete_task(workflow, str(task.task_id), form_data)
+    if task.spec_name == APPLICANT_SUPPLEMENT:
+        runtime.add_task_data(workflow, task.task_data["held_task_id"],
+                              {"applicant_supplements": [
+                                  *before.get("applicant_supplements", []), form_data]})
+    else:
+        runtime.complete_task(workflow, str(task.task_id), form_data)
     now = timezone.now()
     task.status = TaskStatus.COMPLETED
     task.assignee = user
@@ -387,14 +421,30 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
     changed = {name: [before.get(name), value] for name, value in form_data.items()
                if before.get(name) != value}
     AuditEntry.objects.create(case=case, task=task, actor=user, action=AuditAction.COMPLETED,
-                              summary=f"办理“{task.title}”",
+                              on_behalf_of=principal, summary=f"办理“{task.title}”",
                               data={"form": form_data, "changed": changed})
     if "decision" in form_data:
-        AuditEntry.objects.create(case=case, task=task, actor=user,
+        AuditEntry.objects.create(case=case, task=task, actor=user, on_behalf_of=principal,
                                   action=AuditAction.DECISION,
                                   summary=f"“{task.title}”决定：{form_data['decision']}",
                                   data={"decision": form_data["decision"]})
     _advance(case=case, workflow=workflow, script_engine=script_engine, actor=user)
+    if task.spec_name == APPLICANT_SUPPLEMENT and task.task_data.get("returned_by"):
+        # The step that asked for material goes back to the person who asked.
+        case.tasks.filter(status=TaskStatus.OPEN, task_id=task.task_data["held_task_id"]
+                          ).update(assignee_id=task.task_data["returned_by"])
+    return task
+
+
+def _delegate_answer(*, case: Case, task: HumanTask, user, form_data: dict) -> HumanTask:
+    """The delegate has done the work: the answer goes back to the owner to confirm."""
+    task.delegate_answer = form_data
+    task.assignee_id = task.delegated_by_id
+    task.save(update_fields=["delegate_answer", "assignee"])
+    AuditEntry.objects.create(case=case, task=task, actor=user, action=AuditAction.COMPLETED,
+                              on_behalf_of=task.delegated_by,
+                              summary=f"受委派办理“{task.title}”，交回确认",
+                              data={"form": form_data, "delegate_answer": True})
     return task
 
 

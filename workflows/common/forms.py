@@ -45,3 +45,19 @@ GENERIC_FORMS = {
     "generic:opinion": OpinionForm,
     "generic:decision": GenericDecisionForm,
 }
+
+
+class GenericSupplementForm(TaskForm):
+    """The applicant's answer to a 补正 request added by staff outside the diagram."""
+
+    supplement_note = forms.CharField(label="补正说明", max_length=2000,
+                                      widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        from .fields import AttachmentsField
+
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"] = AttachmentsField(label="补正材料", required=False)
+
+
+GENERIC_FORMS["generic:supplement"] = GenericSupplementForm
