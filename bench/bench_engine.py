@@ -5,14 +5,15 @@
 One run measures, on the same machine and in the same process:
 
 (a) SpiffWorkflow alone: the diagram and its decision table are parsed once with
-    ``SpiffBpmnParser``, then N workflows run to completion in memory.
-(b) the engine: the same N cases through ``workflows.services.application_submit`` /
+    ``SpiffBpmnParser``, then N workflows run to completion in memory, seeded and completed
+    with exactly the data the engine handed SpiffWorkflow in one recorded, untimed case.
+(b) the engine: N cases (N households) through ``workflows.services.application_submit`` /
     ``task_submit`` (the procedure's forms validate every step) and
     ``engine.services.timers_fire_due``; every step locks the case, saves the workflow state,
     the inbox rows and the audit entries, and the decision allocates a document number.
     PDF rendering is a separate Celery task and is excluded here.
-(c) the PDF rendering of 5 decision documents, when ``engine.documents.document_render``
-    exists.
+(c) the PDF rendering of 5 of those decision documents with
+    ``engine.documents.document_render``, one by one.
 
 Both (a) and (b) run expressions, gateway conditions and the DMN table through the project's
 sandboxed ``engine.runtime.ScriptEngine`` (RestrictedPython), so the difference is the
@@ -27,13 +28,15 @@ itself.
 """
 import argparse
 import copy
+import itertools
 import os
 import platform
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 from unittest import mock
@@ -47,6 +50,7 @@ TIMER = "public_notice"  # the 7-day public-notice timer between township_review
 # Far enough past the 7-day notice for the timer to be due, whatever the time of day.
 NOTICE_WAIT = timedelta(days=8)
 RENDER_COUNT = 5
+_households = itertools.count(1)
 
 APPLICANT = "applicant_zhang"
 APPLICATION = {  # the same application tests/workflows/temporary_relief/helpers.py files
@@ -99,7 +103,6 @@ def database_prepare(tmpdir: str) -> str:
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
         return f"SQLite (temporary file {path})"
     import dj_database_url
-    import psycopg
     from psycopg import sql
 
     config = dj_database_url.parse(url)
@@ -110,9 +113,7 @@ def database_prepare(tmpdir: str) -> str:
     if "bench" not in name:
         raise SystemExit(f"refusing to drop database {name!r}: the benchmark database's name "
                          f"must contain 'bench' (e.g. minzheng_bench)")
-    with psycopg.connect(dbname="postgres", user=config["USER"] or None,
-                         password=config["PASSWORD"] or None, host=config["HOST"] or None,
-                         port=config["PORT"] or None, autocommit=True) as conn:
+    with _maintenance_connection(config) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
             sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -143,34 +144,56 @@ def database_seed() -> None:
     procedures_deploy_all()
 
 
-def workflow_inputs() -> tuple[dict, dict[str, dict]]:
-    """The seed data and the per-task data the engine path hands to the workflow, computed
-    once with the procedure's forms, for the raw path to use verbatim."""
-    from workflows.common.fields import cleaned_to_json
-    from workflows.registry import procedure_get
+def application_post(household: int) -> dict:
+    """The application form as POSTed by household number ``household``. Every case is
+    another household (another ID number), as in real life: one household filing N times
+    would make the procedure's grants-on-record lookup grow with N."""
+    from workflows.common.fields import id_number_check_char
 
-    procedure = procedure_get(PROCEDURE_KEY)
-    form = procedure.application_form(data=application_post())
-    _check(form.is_valid(), f"application form invalid: {form.errors}")
-    # As workflows.services.application_submit and engine.services.case_start build it.
-    village = form.cleaned_data["village"]
-    seed = cleaned_to_json(form.cleaned_data)
-    seed |= {"village_name": village.name, "township_name": village.parent.name,
-             "filed_on_behalf": False, "county_settings": dict(village.county.settings)}
-    task_data = {}
-    for spec_name, _, post in STEPS:
-        if spec_name == TIMER:
-            continue
-        task_form = procedure.task_form_class(spec_name)(data=post, case_data={})
-        _check(task_form.is_valid(), f"{spec_name} form invalid: {task_form.errors}")
-        task_data[spec_name] = task_form.workflow_data()
-    return seed, task_data
+    birth = date(1960, 1, 1) + timedelta(days=household)
+    first17 = f"330702{birth:%Y%m%d}{household % 1000:03d}"
+    return APPLICATION | {"id_number": first17 + id_number_check_char(first17),
+                          "village": str(_village_pk())}
 
 
-def application_post() -> dict:
+@lru_cache(maxsize=1)
+def _village_pk() -> int:
+    # Looked up once: in the portal the village's id arrives in the POST.
     from engine.models import Unit
 
-    return APPLICATION | {"village": str(Unit.objects.get(name=VILLAGE).pk)}
+    return Unit.objects.get(name=VILLAGE).pk
+
+
+def engine_inputs_capture() -> tuple[dict, dict[str, dict], int]:
+    """Run one untimed case through the engine and record what it hands to SpiffWorkflow:
+    the seed data of the new workflow and the data of each completed task (as the forms and
+    ``application_submit`` built them). The raw path then runs on exactly that data.
+    Also returns the number of SQL queries of that case."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from engine import runtime
+
+    seeds: list[dict] = []
+    completed: list[dict] = []
+    real_new_workflow, real_complete_task = runtime.new_workflow, runtime.complete_task
+
+    def new_workflow(spec_json, data):
+        seeds.append(copy.deepcopy(data))
+        return real_new_workflow(spec_json, data)
+
+    def complete_task(workflow, task_id, data):
+        completed.append(copy.deepcopy(data))
+        return real_complete_task(workflow, task_id, data)
+
+    with (mock.patch.object(runtime, "new_workflow", new_workflow),
+          mock.patch.object(runtime, "complete_task", complete_task),
+          CaptureQueriesContext(connection) as queries):
+        engine_instance(defaultdict(float))
+    names = [name for name, _, _ in STEPS if name != TIMER]
+    _check(len(seeds) == 1 and len(completed) == len(names),
+           f"engine: recorded {len(seeds)} workflows and {len(completed)} completed tasks")
+    return seeds[0], dict(zip(names, completed, strict=True)), len(queries)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,11 +265,11 @@ def engine_instance(steps_ms: dict) -> int:
     from workflows.registry import procedure_get
     from workflows.services import application_submit, task_submit
 
+    # Every step loads its user afresh, as a request's authentication would.
     users = get_user_model().objects
     procedure = procedure_get(PROCEDURE_KEY)
     started = time.perf_counter()
-    # Every step loads its user afresh, as a request's authentication would.
-    form = procedure.application_form(data=application_post())
+    form = procedure.application_form(data=application_post(next(_households)))
     _check(form.is_valid(), f"application form invalid: {form.errors}")
     case = application_submit(procedure=procedure, cleaned_data=form.cleaned_data,
                               user=users.get(username=APPLICANT), on_behalf=False)
@@ -329,60 +352,52 @@ def measure(args, database: str) -> bool:
     """Set up, measure (a) and (b), report them, then measure and report (c).
     Returns True when (c) failed."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from engine.tasks import document_render_task
 
     print("Setting up (migrate, demo seed, deploy) ...", flush=True)
     database_seed()
-    seed, task_data = workflow_inputs()
     with connection.cursor() as cursor:
         cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite"
                        else "SHOW server_version")
         server = f"{connection.vendor} {cursor.fetchone()[0]}"
 
-    print("Measuring ...", flush=True)
-    started = time.perf_counter()
-    spec, subprocess_specs = raw_parse()
-    parse_ms = (time.perf_counter() - started) * 1000
-    raw = timed("(a) raw SpiffWorkflow", args.n, args.warmup,
-                lambda steps: raw_instance(spec, subprocess_specs, seed, task_data, steps))
-
     # Rendering is queued with transaction.on_commit(document_render_task.delay); keep the
     # document ids instead, so that (b) times the engine and (c) times the rendering.
     queued: list[int] = []
     with mock.patch.object(document_render_task, "delay", new=queued.append):
-        with CaptureQueriesContext(connection) as queries:
-            engine_instance(defaultdict(float))
+        seed, task_data, queries = engine_inputs_capture()
+
+        print("Measuring ...", flush=True)
+        started = time.perf_counter()
+        spec, subprocess_specs = raw_parse()
+        parse_ms = (time.perf_counter() - started) * 1000
+        raw = timed("(a) raw SpiffWorkflow", args.n, args.warmup,
+                    lambda steps: raw_instance(spec, subprocess_specs, seed, task_data, steps))
         persisted = timed("(b) engine", args.n, args.warmup, engine_instance)
     engine_check(persisted["results"])
     _check(len(queued) == 1 + args.warmup + args.n, f"engine: {len(queued)} renderings queued")
 
     report(args=args, database=database, server=server, parse_ms=parse_ms, raw=raw,
-           persisted=persisted, queries=len(queries))
-    return documents_render_report(first=queued[0], document_pks=queued[-RENDER_COUNT:])
+           persisted=persisted, queries=queries)
+    return documents_render_report(first=queued[0], document_pks=queued[1:][-RENDER_COUNT:])
 
 
 def documents_render_report(*, first: int, document_pks: list[int]) -> bool:
     """(c) Render decision PDFs one by one, as the Celery task would: one untimed first
     render (loads WeasyPrint and the fonts), then ``document_pks`` timed.
     Returns True when rendering failed."""
-    from engine import documents
+    from engine.documents import document_render
 
     print()
-    render = getattr(documents, "document_render", None)
-    if render is None:
-        print("(c) PDF rendering: not measured, engine.documents.document_render does not "
-              "exist yet.")
-        return False
     times = []
     try:
         started = time.perf_counter()
-        render(document_pk=first)
+        document_render(document_pk=first)
         first_ms = (time.perf_counter() - started) * 1000
         for pk in document_pks:
             started = time.perf_counter()
-            document = render(document_pk=pk)
+            document = document_render(document_pk=pk)
             times.append((time.perf_counter() - started) * 1000)
             _check(bool(document.pdf), f"document {pk} has no PDF after rendering")
     except Exception as exc:  # noqa: BLE001 - (a) and (b) are reported already
@@ -396,15 +411,21 @@ def documents_render_report(*, first: int, document_pks: list[int]) -> bool:
     return False
 
 
+def _maintenance_connection(config: dict):
+    """A connection to the server's "postgres" database, to drop and create the bench's."""
+    import psycopg
+
+    return psycopg.connect(dbname="postgres", user=config["USER"] or None,
+                           password=config["PASSWORD"] or None, host=config["HOST"] or None,
+                           port=config["PORT"] or None, autocommit=True)
+
+
 def database_drop() -> None:
     import dj_database_url
-    import psycopg
     from psycopg import sql
 
     config = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(dbname="postgres", user=config["USER"] or None,
-                         password=config["PASSWORD"] or None, host=config["HOST"] or None,
-                         port=config["PORT"] or None, autocommit=True) as conn:
+    with _maintenance_connection(config) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
             sql.Identifier(config["NAME"])))
 
@@ -419,6 +440,9 @@ def report(*, args, database, server, parse_ms, raw, persisted, queries) -> None
           f"{args.warmup} untimed warm-up instances before each")
     print(f"Python {platform.python_version()}, SpiffWorkflow {version('SpiffWorkflow')}, "
           f"Django {version('Django')}, {os.cpu_count()} CPUs; database: {database}, {server}")
+    # Other processes on the machine skew wall-clock figures: say how busy it was.
+    print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, "
+          f"15 min)")
     print("Both (a) and (b) use the project's sandboxed script engine "
           "(engine.runtime.ScriptEngine, RestrictedPython) for conditions, the DMN table and "
           "the service task.")
