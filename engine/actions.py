@@ -28,6 +28,7 @@ from .models import (
 from .selectors import case_get_for_user, principals_of, user_can_act_on_task
 from .services import (
     APPLICANT_SUPPLEMENT,
+    CO_SIGN,
     TaskAlreadyHandled,
     _advance,
     _ensure_open,
@@ -242,6 +243,72 @@ def task_delegate(*, user, task_pk: int, to_user, comment: str) -> HumanTask:
 
 
 # ---------------------------------------------------------------------------------------------
+# Add and remove signers (加签 / 减签)
+
+
+def _staff_of_case(case: Case, other) -> bool:
+    return any(case.village_path.startswith(a.unit.path)
+               for a in RoleAssignment.objects.filter(user=other).select_related("unit"))
+
+
+@transaction.atomic
+def signer_add(*, user, task_pk: int, signer, position: str, comment: str) -> HumanTask:
+    """Add a signer to the open step: "before" — they sign before the owner may complete it;
+    "after" — they sign after the owner, and the case moves on only then."""
+    if position not in ("before", "after"):
+        raise ActionRefused("请选择前加签或后加签")
+    case, task = _acting_task(user, task_pk)
+    if task.spec_name in (APPLICANT_SUPPLEMENT, CO_SIGN) or task.lane == APPLICANT_ROLE:
+        raise ActionRefused("该环节不能加签")
+    if signer.pk == user.pk or not signer.is_active or not _staff_of_case(case, signer):
+        raise ActionRefused("只能加签本辖区的其他工作人员")
+    if case.tasks.filter(status=TaskStatus.OPEN, spec_name=CO_SIGN, assignee=signer,
+                         task_data__held_task_id=str(task.task_id)).exists():
+        raise ActionRefused("该人员已在本环节加签")
+    label = "前加签" if position == "before" else "后加签"
+    co_sign = HumanTask.objects.create(
+        case=case, procedure=case.procedure, task_id=uuid.uuid4(), spec_name=CO_SIGN,
+        form_key="generic:opinion", title=f"{label}：{task.title}", lane=task.lane,
+        village=case.village, village_path=case.village_path, township=task.township,
+        candidate_unit=task.candidate_unit, due_at=task.due_at, assignee=signer,
+        task_data={"held_task_id": str(task.task_id), "position": position,
+                   "added_by": user.pk, "comment": comment})
+    _audit(case=case, task=task, actor=user, action=AuditAction.SIGNER_ADDED,
+           on_behalf_of=_principal(user, task), comment=comment,
+           summary=f"“{task.title}”{label}{signer.get_full_name() or signer}", signer=signer.pk,
+           position=position)
+    return co_sign
+
+
+@transaction.atomic
+def signer_remove(*, user, co_sign_pk: int, comment: str) -> HumanTask:
+    """Remove an added signer who has not signed yet (减签), by whoever added them or the
+    owner of the step. If the owner's answer was waiting only for them, it takes effect."""
+    from .services import _complete_diagram_task, _open_co_signs
+
+    case, co_sign = _lock_case_and_task(co_sign_pk)
+    if co_sign.spec_name != CO_SIGN or co_sign.status != TaskStatus.OPEN:
+        raise ActionRefused("只能减去尚未签署的加签人员")
+    held = case.tasks.filter(status=TaskStatus.OPEN,
+                             task_id=co_sign.task_data["held_task_id"]).first()
+    if co_sign.task_data.get("added_by") != user.pk and not (
+            held is not None and user_can_act_on_task(user, held)):
+        raise PermissionDenied("只有加签发起人或本环节办理人可以减签")
+    co_sign.status = TaskStatus.CANCELLED
+    co_sign.completed_at = timezone.now()
+    co_sign.save(update_fields=["status", "completed_at"])
+    _audit(case=case, task=co_sign, actor=user, action=AuditAction.SIGNER_REMOVED,
+           comment=comment, summary=f"减签{co_sign.assignee.get_full_name() or co_sign.assignee}")
+    if held is not None:
+        held.case = case
+        stash = held.task_data.get("stashed_completion")
+        if stash and not _open_co_signs(held, "after").exists():
+            _complete_diagram_task(case=case, task=held, user=held.completed_by,
+                                   form_data=stash, principal=None)
+    return co_sign
+
+
+# ---------------------------------------------------------------------------------------------
 # Substitutes (代理)
 
 
@@ -327,7 +394,8 @@ def case_void(*, user, case_pk: int, reason: str) -> Case:
 
 __all__ = [
     "ActionRefused", "TaskAlreadyHandled", "case_resume", "case_suspend", "case_void",
-    "previous_form_data", "principals_of", "returnable_steps", "substitution_set",
+    "previous_form_data", "principals_of", "returnable_steps", "signer_add", "signer_remove",
+    "substitution_set",
     "task_delegate", "task_return", "task_return_to_applicant", "task_transfer",
     "task_withdraw", "withdrawable",
 ]

@@ -175,7 +175,9 @@ def notify(*, users: Iterable, kind: str, title: str, body: str = "", case: Case
         for channel in channels:
             delivery = NotificationDelivery.objects.create(notification=notification,
                                                            channel=channel)
-            transaction.on_commit(partial(notification_deliver_task.delay, delivery.pk))
+            # robust: one channel failing to enqueue must not stop the others.
+            transaction.on_commit(partial(notification_deliver_task.delay, delivery.pk),
+                                  robust=True)
         created.append(notification)
     return created
 
@@ -221,11 +223,15 @@ def notification_delivery_send(*, delivery_pk: int, final: bool) -> str:
 
 @transaction.atomic
 def notification_mark_read(*, user, notification_pk: int) -> Notification:
-    """Mark one of the user's notifications read (404 for anyone else's)."""
+    """Mark one of the user's notifications read (404 for anyone else's). Opening a CC
+    notification opens the copy too, so "抄送我的" does not show it as unread."""
     notification = notification_get_for_user(user, notification_pk)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        if notification.kind == NotificationKind.CC and notification.case_id:
+            CaseCopy.objects.filter(case_id=notification.case_id, user=user,
+                                    read_at__isnull=True).update(read_at=notification.read_at)
     return notification
 
 

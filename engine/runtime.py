@@ -187,8 +187,8 @@ def task_properties(task_spec) -> dict:
 # User-task properties that are Python expressions evaluated in the task's own data (so a
 # multi-instance child can be titled, routed and timed by its item). ``due_*`` may also be
 # plain numbers.
-EXPRESSION_PROPERTIES = ("candidate_role", "title", "task_data", "due_working_days",
-                         "due_hours")
+EXPRESSION_PROPERTIES = ("candidate_role", "candidate_user", "title", "task_data",
+                         "due_working_days", "due_hours")
 
 
 def _evaluate_property(workflow, task, name: str, expression: str):
@@ -207,7 +207,9 @@ def _evaluate_property(workflow, task, name: str, expression: str):
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
     """Ready user tasks. Properties ``candidate_role`` (the role to offer the task to, e.g.
     ``"department:" + department`` for one child of a multi-instance task per department),
-    ``title``, ``task_data`` (a dict shown to the task's form) and ``due_working_days`` /
+    ``candidate_user`` (a username: the task is assigned to that person, e.g. one signer of a
+    countersign step), ``title``, ``task_data`` (a dict shown to the task's form) and
+    ``due_working_days`` /
     ``due_hours`` are evaluated in the task's data; without ``candidate_role`` the task goes
     to its lane."""
     tasks = []

@@ -242,8 +242,12 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
     held = {row.task_data.get("held_task_id") for row in open_rows.values()
             if row.spec_name == APPLICANT_SUPPLEMENT}
     for task_id, row in open_rows.items():
-        if row.spec_name == APPLICANT_SUPPLEMENT:
-            continue  # not a diagram task; completed by the applicant
+        if row.spec_name == CO_SIGN and row.task_data.get("held_task_id") not in ready:
+            row.status = TaskStatus.CANCELLED  # the step it was added to has ended
+            row.completed_at = now
+            row.save(update_fields=["status", "completed_at"])
+        if row.spec_name in ENGINE_STEPS:
+            continue  # not a diagram task; answered by the applicant or an added signer
         if task_id not in ready or task_id in held:  # e.g. cancelled by a boundary event
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
@@ -258,6 +262,8 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
             continue
         role = roles.get(ready_task.lane)
         assignee = case.applicant if ready_task.lane == APPLICANT_ROLE else None
+        if ready_task.properties.get("candidate_user"):
+            assignee = _user_by_username(str(ready_task.properties["candidate_user"]))
         created.append(HumanTask.objects.create(
             case=case, procedure=case.procedure, task_id=task_id,
             spec_name=ready_task.spec_name, title=ready_task.title,
@@ -269,6 +275,15 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
             task_data=ready_task.data,
         ))
     return created
+
+
+def _user_by_username(username: str):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise RuntimeFailure(f"找不到办理人“{username}”")
+    return user
 
 
 def _advance(*, case: Case, workflow, script_engine, actor) -> None:
@@ -382,6 +397,17 @@ def task_release(*, user, task_pk: int) -> HumanTask:
 # A step the engine adds outside the diagram when staff send a case back to the applicant
 # for more material (补正): the diagram's own task waits until the applicant answers.
 APPLICANT_SUPPLEMENT = "applicant_supplement"
+# An added signer's opinion (加签), attached to an open diagram task: "before" signers answer
+# before its owner may complete it; "after" signers answer after the owner, and only then
+# does the case move on.
+CO_SIGN = "co_sign"
+ENGINE_STEPS = (APPLICANT_SUPPLEMENT, CO_SIGN)
+
+
+def _open_co_signs(task: HumanTask, position: str | None = None):
+    rows = task.case.tasks.filter(status=TaskStatus.OPEN, spec_name=CO_SIGN,
+                                  task_data__held_task_id=str(task.task_id))
+    return rows.filter(task_data__position=position) if position else rows
 
 
 @transaction.atomic
@@ -402,6 +428,21 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
     principal = _principal(user, task)
     if task.delegated_by_id and task.assignee_id == user.pk and task.delegate_answer is None:
         return _delegate_answer(case=case, task=task, user=user, form_data=form_data)
+    if task.spec_name == CO_SIGN:
+        return _co_sign_answer(case=case, task=task, user=user, form_data=form_data,
+                               principal=principal)
+    if task.task_data.get("stashed_completion"):
+        raise TaskAlreadyHandled("已提交，正在等待加签人员签署意见")
+    if _open_co_signs(task, "before").exists():
+        raise TaskAlreadyHandled("请等待加签人员先签署意见")
+    if _open_co_signs(task, "after").exists():
+        return _stash_until_co_signed(case=case, task=task, user=user, form_data=form_data,
+                                      principal=principal)
+    return _complete_diagram_task(case=case, task=task, user=user, form_data=form_data,
+                                  principal=principal)
+
+
+def _complete_diagram_task(*, case, task, user, form_data, principal) -> HumanTask:
     workflow, script_engine = _load(case)
     before = dict(case.data)
     if task.spec_name == APPLICANT_SUPPLEMENT:
@@ -433,6 +474,48 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
         # The step that asked for material goes back to the person who asked.
         case.tasks.filter(status=TaskStatus.OPEN, task_id=task.task_data["held_task_id"]
                           ).update(assignee_id=task.task_data["returned_by"])
+    return task
+
+
+def _co_sign_answer(*, case, task, user, form_data, principal) -> HumanTask:
+    """An added signer's opinion: recorded; when the last "after" signer has signed, the
+    owner's stashed completion of the held task is applied."""
+    task.status = TaskStatus.COMPLETED
+    task.completed_by = user
+    task.completed_at = timezone.now()
+    task.form_data = form_data
+    task.save(update_fields=["status", "completed_by", "completed_at", "form_data"])
+    AuditEntry.objects.create(case=case, task=task, actor=user, on_behalf_of=principal,
+                              action=AuditAction.COMPLETED, summary=f"加签意见：{task.title}",
+                              data={"form": form_data})
+    held = case.tasks.filter(status=TaskStatus.OPEN,
+                             task_id=task.task_data["held_task_id"]).first()
+    if held is None:
+        return task
+    held.case = case
+    opinions = [*held.task_data.get("co_sign_opinions", []),
+                {"user": user.get_full_name() or user.username, **form_data}]
+    held.task_data = {**held.task_data, "co_sign_opinions": opinions}
+    held.save(update_fields=["task_data"])
+    stash = held.task_data.get("stashed_completion")
+    if stash and not _open_co_signs(held, "after").exists():
+        owner = held.completed_by or held.assignee
+        data = {**stash, "co_sign_opinions": opinions}
+        _complete_diagram_task(case=case, task=held, user=owner, form_data=data,
+                               principal=None)
+    return task
+
+
+def _stash_until_co_signed(*, case, task, user, form_data, principal) -> HumanTask:
+    """The owner has answered; the case moves on once the "after" signers have signed."""
+    task.task_data = {**task.task_data, "stashed_completion": form_data}
+    task.assignee = user
+    task.completed_by = user
+    task.save(update_fields=["task_data", "assignee", "completed_by"])
+    AuditEntry.objects.create(case=case, task=task, actor=user, on_behalf_of=principal,
+                              action=AuditAction.COMPLETED,
+                              summary=f"办理“{task.title}”，待加签人员签署后生效",
+                              data={"form": form_data})
     return task
 
 
