@@ -433,3 +433,57 @@ def procedure_pages_for(user) -> list[tuple[str, str]]:
     if not any(a.unit.level == UnitLevel.COUNTY for a in role_assignments(user)):
         return []
     return [(label, reverse(name)) for p in procedure_list() for label, name in p.staff_pages]
+
+
+# ---------------------------------------------------------------------------------------------
+# Approval actions: who can be chosen
+
+
+def _staff_within(path_prefix_of: str, *, role: str | None = None):
+    from django.contrib.auth import get_user_model
+
+    from engine.models import RoleAssignment
+
+    rows = RoleAssignment.objects.select_related("unit", "user").filter(user__is_active=True)
+    if role:
+        rows = rows.filter(role_id=role)
+    users = {}
+    for row in rows:
+        if path_prefix_of.startswith(row.unit.path):
+            users[row.user.pk] = row.user
+    return sorted(users.values(), key=lambda u: u.username) if users else \
+        list(get_user_model().objects.none())
+
+
+def task_action_context(user, task: HumanTask) -> dict:
+    """What the task page's 更多操作 panel offers the user who may act on the task."""
+    from engine.actions import returnable_steps
+    from engine.services import APPLICANT_SUPPLEMENT, CO_SIGN
+
+    if task.spec_name in (APPLICANT_SUPPLEMENT, CO_SIGN) or task.lane == APPLICANT_ROLE:
+        return {}
+    staff = [u for u in _staff_within(task.village_path) if u.pk != user.pk]
+    return {
+        "returnable": [s for s in returnable_steps(task.case) if s.task_id != task.task_id],
+        "transfer_to": [u for u in _staff_within(task.village_path, role=task.lane)
+                        if u.pk != user.pk],
+        "delegate_to": staff,
+        "signers": staff,
+        "co_signs": list(task.case.tasks.filter(status=TaskStatus.OPEN, spec_name=CO_SIGN,
+                                                task_data__held_task_id=str(task.task_id))
+                         .select_related("assignee")),
+    }
+
+
+def substitute_candidates(user) -> list:
+    """Staff of the user's county other than the user."""
+    from engine.models import RoleAssignment
+
+    counties = {a.unit.county for a in role_assignments(user) if a.unit.county}
+    found = {}
+    for county in counties:
+        for row in RoleAssignment.objects.filter(unit__path__startswith=county.path,
+                                                 user__is_active=True).select_related("user"):
+            found[row.user.pk] = row.user
+    found.pop(user.pk, None)
+    return sorted(found.values(), key=lambda u: u.username)

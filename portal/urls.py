@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import verification, views
+from . import verification, views, views_actions
 from .forms import LoginForm
 
 app_name = "portal"
@@ -19,6 +19,19 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/claim/", views.task_claim_view, name="task_claim"),
     path("tasks/<int:pk>/release/", views.task_release_view, name="task_release"),
+    path("tasks/<int:pk>/return/", views_actions.task_return_view, name="task_return"),
+    path("tasks/<int:pk>/return-to-applicant/", views_actions.task_return_to_applicant_view,
+         name="task_return_to_applicant"),
+    path("tasks/<int:pk>/transfer/", views_actions.task_transfer_view, name="task_transfer"),
+    path("tasks/<int:pk>/delegate/", views_actions.task_delegate_view, name="task_delegate"),
+    path("tasks/<int:pk>/add-signer/", views_actions.task_add_signer_view,
+         name="task_add_signer"),
+    path("tasks/<int:pk>/remove-signer/", views_actions.task_remove_signer_view,
+         name="task_remove_signer"),
+    path("cases/<int:pk>/take-back/", views_actions.case_take_back_view, name="case_take_back"),
+    path("cases/<int:pk>/state/<slug:action>/", views_actions.case_state_view,
+         name="case_state"),
+    path("substitutes/", views_actions.substitutes_view, name="substitutes"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/withdraw/", views.case_withdraw, name="case_withdraw"),
@@ -29,6 +42,7 @@ urlpatterns = [
     path("county/settings/", views.county_settings, name="county_settings"),
     path("county/quotas/<slug:key>/<int:township_pk>/", views.county_quota_set,
          name="county_quota_set"),
+    path("modeler/", include("portal.modeler.urls", namespace="modeler")),
 ]
 
 
@@ -37,3 +51,27 @@ def procedure_urlpatterns():
     from workflows.registry import procedure_list
 
     return [path(f"p/{p.key}/", include(p.urls)) for p in procedure_list() if p.urls]
+
+
+# Notifications, 催办 and 抄送 (portal/views_notifications.py).
+from . import views_notifications  # noqa: E402
+
+urlpatterns += [
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open/", views_notifications.notification_open,
+         name="notification_open"),
+    path("notifications/read-all/", views_notifications.notification_read_all,
+         name="notifications_read_all"),
+    path("copies/", views_notifications.copy_list, name="copies"),
+    path("copies/<int:pk>/open/", views_notifications.copy_open, name="copy_open"),
+    path("cases/<int:pk>/urge/", views_notifications.case_urge_view, name="case_urge"),
+    path("cases/<int:pk>/copy/", views_notifications.case_copy_view, name="case_copy"),
+]
+
+# 督办看板 (portal/dashboard.py).
+from . import dashboard  # noqa: E402
+
+urlpatterns += [
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/data/", dashboard.dashboard_data, name="dashboard_data"),
+]

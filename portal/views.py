@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from engine.actions import previous_form_data, withdrawable
 from engine.models import TaskStatus, Unit, UnitLevel
 from engine.selectors import (
     attachment_get_for_user,
@@ -49,6 +50,7 @@ from .selectors import (
     staff_required,
     step_before,
     task_access,
+    task_action_context,
 )
 from .services import applicant_register
 
@@ -173,13 +175,16 @@ def task_detail(request, pk):
                 messages.success(request, f"已办理“{task.title}”（{case.applicant_name}）")
                 return redirect(_landing(request.user))
     elif access.can_act:
-        form = procedure.task_form_class(task.spec_name, task.form_key)(case_data={**case.data, **task.task_data})
+        form = procedure.task_form_class(task.spec_name, task.form_key)(
+            case_data={**case.data, **task.task_data}, initial=previous_form_data(task))
     reveal = access.can_act or (case.applicant_id is not None
                                 and case.applicant_id == request.user.pk)
     return render(request, "portal/task.html", {
         **case_page(request.user, case, reveal=reveal),
         "task": task, "access": access, "form": form, "now": timezone.now(),
         "step_before": step_before(task, procedure) if access.can_act else None,
+        "task_actions": task_action_context(request.user, task)
+        if access.can_act and task.status == TaskStatus.OPEN else {},
     })
 
 
@@ -230,7 +235,10 @@ def case_detail(request, pk):
                          or (case.applicant_id is None and case.created_by_id == request.user.pk)))
     return render(request, "portal/case_detail.html",
                   {**case_page(request.user, case), "now": timezone.now(),
-                   "may_withdraw": may_withdraw})
+                   "may_withdraw": may_withdraw,
+                   "may_take_back": withdrawable(request.user, case),
+                   "may_supervise": request.user.has_perm("engine.supervise_unit",
+                                                          case.village.county)})
 
 
 @login_required

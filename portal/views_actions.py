@@ -1,0 +1,164 @@
+"""Approval actions on the task and case pages: return, 补正, transfer, delegate, add and
+remove signers, withdraw, suspend / resume / void, substitutes. Each view: access through
+``engine.selectors``, one call into ``engine.actions``, a message, a redirect."""
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from engine import actions
+from engine.models import Substitution
+from engine.selectors import case_get_for_user, is_staff_member, task_get_for_user
+
+from .selectors import staff_required
+
+_REFUSALS = (actions.ActionRefused, actions.TaskAlreadyHandled)
+
+
+def _user_or_refuse(pk) -> object:
+    user = get_user_model().objects.filter(pk=pk or 0, is_active=True).first()
+    if user is None:
+        raise actions.ActionRefused("请选择人员")
+    return user
+
+
+def _run(request, call, success: str) -> bool:
+    try:
+        call()
+    except _REFUSALS as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, success)
+    return True
+
+
+@login_required
+@require_POST
+def task_return_view(request, pk):
+    task = task_get_for_user(request.user, pk)
+    ok = _run(request, lambda: actions.task_return(
+        user=request.user, task_pk=task.pk, target_pk=int(request.POST.get("target") or 0),
+        comment=request.POST.get("comment", "")), "已退回")
+    return redirect("portal:inbox" if ok else "portal:task", *([] if ok else [task.pk]))
+
+
+@login_required
+@require_POST
+def task_return_to_applicant_view(request, pk):
+    task = task_get_for_user(request.user, pk)
+    ok = _run(request, lambda: actions.task_return_to_applicant(
+        user=request.user, task_pk=task.pk, missing=request.POST.get("missing", "")),
+        "已退回申请人补正材料")
+    return redirect("portal:inbox" if ok else "portal:task", *([] if ok else [task.pk]))
+
+
+@login_required
+@require_POST
+def task_transfer_view(request, pk):
+    task = task_get_for_user(request.user, pk)
+    ok = _run(request, lambda: actions.task_transfer(
+        user=request.user, task_pk=task.pk, to_user=_user_or_refuse(request.POST.get("to_user")),
+        comment=request.POST.get("comment", "")), "已转办")
+    return redirect("portal:inbox" if ok else "portal:task", *([] if ok else [task.pk]))
+
+
+@login_required
+@require_POST
+def task_delegate_view(request, pk):
+    task = task_get_for_user(request.user, pk)
+    ok = _run(request, lambda: actions.task_delegate(
+        user=request.user, task_pk=task.pk, to_user=_user_or_refuse(request.POST.get("to_user")),
+        comment=request.POST.get("comment", "")), "已委派，对方办理后将交回您确认")
+    return redirect("portal:inbox" if ok else "portal:task", *([] if ok else [task.pk]))
+
+
+@login_required
+@require_POST
+def task_add_signer_view(request, pk):
+    task = task_get_for_user(request.user, pk)
+    _run(request, lambda: actions.signer_add(
+        user=request.user, task_pk=task.pk, signer=_user_or_refuse(request.POST.get("signer")),
+        position=request.POST.get("position", ""), comment=request.POST.get("comment", "")),
+        "已加签")
+    return redirect("portal:task", task.pk)
+
+
+@login_required
+@require_POST
+def task_remove_signer_view(request, pk):
+    co_sign = task_get_for_user(request.user, pk)
+    _run(request, lambda: actions.signer_remove(user=request.user, co_sign_pk=co_sign.pk,
+                                                comment=request.POST.get("comment", "")),
+         "已减签")
+    held = co_sign.case.tasks.filter(status="open", task_id=co_sign.task_data.get(
+        "held_task_id")).first()
+    return redirect("portal:task", held.pk) if held else redirect("portal:case", co_sign.case_id)
+
+
+@login_required
+@require_POST
+def case_take_back_view(request, pk):
+    """撤回: the user takes back the step they completed last."""
+    case = case_get_for_user(request.user, pk)
+    done = actions.withdrawable(request.user, case)
+    if done is None:
+        messages.error(request, "没有可以撤回的环节：下一环节可能已被认领或办理")
+        return redirect("portal:case", case.pk)
+    try:
+        reopened = actions.task_withdraw(user=request.user, task_pk=done.pk,
+                                         comment=request.POST.get("comment", ""))
+    except _REFUSALS as exc:
+        messages.error(request, str(exc))
+        return redirect("portal:case", case.pk)
+    messages.success(request, f"已撤回“{done.title}”，可以重新办理")
+    return redirect("portal:task", reopened.pk)
+
+
+_CASE_ACTIONS = {
+    "suspend": (actions.case_suspend, "案件已挂起"),
+    "resume": (actions.case_resume, "案件已恢复办理"),
+    "void": (actions.case_void, "案件已作废"),
+}
+
+
+@login_required
+@require_POST
+def case_state_view(request, pk, action):
+    """挂起 / 恢复 / 作废 by a county supervisor, with a reason."""
+    case = case_get_for_user(request.user, pk)
+    if action not in _CASE_ACTIONS:
+        raise PermissionDenied("未知操作")
+    call, success = _CASE_ACTIONS[action]
+    _run(request, lambda: call(user=request.user, case_pk=case.pk,
+                               reason=request.POST.get("reason", "")), success)
+    return redirect("portal:case", case.pk)
+
+
+@login_required
+def substitutes_view(request):
+    """Staff set who acts for them while they are away (代理)."""
+    staff_required(request.user)
+    if request.method == "POST":
+        try:
+            starts = date.fromisoformat(request.POST.get("starts_on", ""))
+            ends = date.fromisoformat(request.POST.get("ends_on", ""))
+        except ValueError:
+            messages.error(request, "请填写正确的起止日期")
+        else:
+            _run(request, lambda: actions.substitution_set(
+                user=request.user, substitute=_user_or_refuse(request.POST.get("substitute")),
+                starts_on=starts, ends_on=ends), "代理人已设置")
+        return redirect("portal:substitutes")
+    from .selectors import substitute_candidates
+
+    return render(request, "portal/substitutes.html", {
+        "mine": Substitution.objects.filter(user=request.user).select_related("substitute"),
+        "for_others": Substitution.objects.filter(substitute=request.user).select_related(
+            "user"),
+        "candidates": substitute_candidates(request.user),
+        "is_staff": is_staff_member(request.user),
+    })
