@@ -300,7 +300,7 @@ def _history_entry(entry: AuditEntry, procedure: Procedure | None, *,
         rows = [Row(label="文件", value="、".join(names))]
     if entry.action == AuditAction.COMPLETED and entry.task_id and procedure and details:
         try:
-            form_class = procedure.task_form_class(entry.task.spec_name, entry.task.form_key)
+            form_class = task_form_class_for(procedure, entry.task)
         except LookupError:
             form_class = None
         rows = form_rows(form_class, entry.data.get("form", {}), reveal=False, skip_empty=True)
@@ -327,6 +327,16 @@ def step_before(task: HumanTask, procedure: Procedure | None) -> HistoryEntry | 
                                        at__lte=task.created_at)
              .exclude(task=task).select_related("actor", "task").order_by("-at", "-pk").first())
     return _history_entry(entry, procedure, details=True) if entry else None
+
+
+def task_form_class_for(procedure: Procedure | None, task: HumanTask) -> type[forms.Form]:
+    """The task's form; for a diagram deployed in the modeler without a procedure of its own,
+    the generic form the diagram declares (or an opinion form)."""
+    from workflows.common.forms import GENERIC_FORMS, OpinionForm
+
+    if procedure is not None:
+        return procedure.task_form_class(task.spec_name, task.form_key)
+    return GENERIC_FORMS.get(task.form_key, OpinionForm)
 
 
 def procedure_of_case(case: Case) -> Procedure | None:

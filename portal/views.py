@@ -51,6 +51,7 @@ from .selectors import (
     step_before,
     task_access,
     task_action_context,
+    task_form_class_for,
 )
 from .services import applicant_register
 
@@ -160,7 +161,7 @@ def task_detail(request, pk):
         if task.status != TaskStatus.OPEN:
             messages.error(request, "该任务已被办理，请刷新待办列表")
             return redirect(_landing(request.user))
-        form = procedure.task_form_class(task.spec_name, task.form_key)(request.POST, request.FILES,
+        form = task_form_class_for(procedure, task)(request.POST, request.FILES,
                                                          case_data={**case.data, **task.task_data})
         if form.is_valid():
             try:
@@ -175,7 +176,7 @@ def task_detail(request, pk):
                 messages.success(request, f"已办理“{task.title}”（{case.applicant_name}）")
                 return redirect(_landing(request.user))
     elif access.can_act:
-        form = procedure.task_form_class(task.spec_name, task.form_key)(
+        form = task_form_class_for(procedure, task)(
             case_data={**case.data, **task.task_data}, initial=previous_form_data(task))
     reveal = access.can_act or (case.applicant_id is not None
                                 and case.applicant_id == request.user.pk)
