@@ -79,3 +79,28 @@ def test_due_dates_count_working_days_on_the_county_calendar(applicant, village,
     case = file_application(user=applicant, village=village)
     task = open_task(case, "accept")  # 2 working days
     assert timezone.localtime(task.due_at).date().isoformat() == due
+
+
+def test_due_days_can_come_from_data_set_by_a_decision_table(demo, applicant, village, clock):
+    """A supervisor can move a time limit into data (e.g. a DMN output or a county setting)
+    by writing an expression as the property's value."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from engine.services import definition_deploy
+
+    bpmn = (settings.BPMN_DIR / "temporary_relief.bpmn").read_text(encoding="utf-8").replace(
+        '<spiffworkflow:property name="due_working_days" value="2"/>',
+        '<spiffworkflow:property name="due_working_days" '
+        'value="county_settings.get(&quot;accept_days&quot;, 2)"/>', 1)
+    dmn = (settings.BPMN_DIR / "temporary_relief_limits.dmn").read_text(encoding="utf-8")
+    definition_deploy(key="temporary_relief", name="临时救助", bpmn_xml=bpmn, dmn_xmls=[dmn])
+    demo.settings["accept_days"] = 5
+    demo.save(update_fields=["settings"])
+    clock.move_to(datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))  # Monday
+    case = file_application(user=applicant, village=village)
+    task = open_task(case, "accept")
+    assert timezone.localtime(task.due_at).date().isoformat() == "2026-11-30"
