@@ -26,3 +26,22 @@ def identity(user) -> dict:
 @register.filter
 def is_overdue(task, now) -> bool:
     return bool(task.due_at and now and task.due_at < now)
+
+
+@register.filter
+def time_left(task, now) -> str:
+    """"剩余2天3小时" before the due time, "超期5小时" after it, "" without one."""
+    if not task.due_at:
+        return ""
+    delta = task.due_at - now
+    overdue = delta.total_seconds() < 0
+    seconds = abs(int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours = rest // 3600
+    if days:
+        text = f"{days}天{hours}小时" if hours else f"{days}天"
+    elif hours:
+        text = f"{hours}小时"
+    else:
+        text = f"{max(rest // 60, 1)}分钟"
+    return f"超期{text}" if overdue else f"剩余{text}"

@@ -143,3 +143,15 @@ def test_pagination_25_per_page(client_for, township_staff, applicant, village):
     assert "第 1 / 2 页，共 26 条" in response.content.decode()
     response = client.get(INBOX, {"page": 2})
     assert len(response.context["page"]) == 1
+
+
+def test_inbox_shows_time_left(client, township_staff, applicant, village, clock):
+    from datetime import timedelta
+
+    from tests.workflows.temporary_relief.helpers import file_application
+
+    file_application(user=applicant, village=village)
+    client.force_login(township_staff)
+    assert "剩余" in client.get(reverse("portal:inbox")).content.decode()
+    clock.shift(timedelta(days=10))
+    assert "超期" in client.get(reverse("portal:inbox")).content.decode()
