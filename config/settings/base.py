@@ -87,6 +87,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# The modeler's pinned browser bundles (bpmn-js, dmn-js), installed by bin/setup with
+# `npm ci` into frontend/node_modules; only their dist/ folders are served.
+STATICFILES_DIRS = [
+    ("bpmn-js", BASE_DIR / "frontend" / "node_modules" / "bpmn-js" / "dist"),
+    ("dmn-js", BASE_DIR / "frontend" / "node_modules" / "dmn-js" / "dist"),
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGIN_URL = "portal:login"
@@ -108,8 +114,20 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "engine.tasks.timers_fire_due_task", "schedule": 30.0},
+    "sweep-deadlines": {"task": "engine.tasks.deadline_sweep_task", "schedule": 300.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# Notifications (engine.notifications): each channel is delivered by its own Celery task.
+NOTIFICATION_CHANNELS = [c for c in os.environ.get("NOTIFICATION_CHANNELS", "email,sms")
+                         .split(",") if c]
+# Dotted path of an engine.notifications.SmsBackend; the console one prints (demo).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "engine.notifications.ConsoleSmsBackend")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL",
+                                    "民政审批服务平台 <noreply@minzheng.local>")
 
 LOGGING = {
     "version": 1,

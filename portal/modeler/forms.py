@@ -1,0 +1,112 @@
+"""Forms of the modeler. The editor page posts JSON (the diagram and tables as exported by
+bpmn-js / dmn-js); the deploy, rollback and migration pages post ordinary forms."""
+import json
+import re
+
+from django import forms
+
+from engine.models import Unit
+
+MAX_XML = 2_000_000  # characters; the largest shipped diagram is ~20 000
+
+
+class DefinitionPayloadForm(forms.Form):
+    """A diagram and its decision tables, as the editor exports them."""
+
+    bpmn_xml = forms.CharField(max_length=MAX_XML, strip=False,
+                               error_messages={"required": "缺少流程图"})
+    dmn_xmls = forms.JSONField(required=False)
+
+    def clean_dmn_xmls(self):
+        value = self.cleaned_data.get("dmn_xmls") or []
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise forms.ValidationError("决策表格式不正确")
+        if any(len(x) > MAX_XML for x in value):
+            raise forms.ValidationError("决策表过大")
+        return value
+
+    @classmethod
+    def from_body(cls, body: bytes, **kwargs):
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        if "dmn_xmls" in data:
+            data["dmn_xmls"] = json.dumps(data["dmn_xmls"])
+        return cls(data=data, **kwargs), data
+
+
+_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z][A-Za-z0-9_]*))?\s*=\s*(.*?)\s*$")
+
+
+def _value(text: str):
+    """``2000`` → 2000, ``true`` → True, ``"a"`` → "a", ``[1, 2]`` → [1, 2]; anything else
+    is taken as text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _lines(text: str, *, dotted: bool) -> list[tuple[str, str | None, object]]:
+    """``name = value`` lines (``step.name = value`` when ``dotted``); # starts a comment."""
+    example = "步骤ID.字段 = 值" if dotted else "字段 = 值"
+    entries = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if match is None or (match.group(2) is not None and not dotted):
+            raise forms.ValidationError(f"第 {number} 行格式应为“{example}”：{line.strip()}")
+        entries.append((match.group(1), match.group(2), _value(match.group(3))))
+    return entries
+
+
+class DryRunForm(DefinitionPayloadForm):
+    """A sample case: the village it is filed in, its application data, and what each step
+    decides (``accept.acceptance = "accept"``; ``timer_id = {}`` fires a boundary timer)."""
+
+    village = forms.ModelChoiceField(queryset=Unit.objects.none(), label="所在村（社区）",
+                                     error_messages={"required": "请选择村（社区）",
+                                                     "invalid_choice": "请选择本县的村（社区）"})
+    data = forms.CharField(required=False, strip=False, label="申请数据")
+    decisions = forms.CharField(required=False, strip=False, label="各步骤办理结果")
+
+    def __init__(self, *args, villages=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if villages is not None:
+            self.fields["village"].queryset = villages
+
+    def clean_data(self):
+        return {name: value for name, _, value in _lines(self.cleaned_data["data"],
+                                                         dotted=False)}
+
+    def clean_decisions(self):
+        decisions: dict[str, dict] = {}
+        for step, field, value in _lines(self.cleaned_data["decisions"], dotted=True):
+            if field is None:
+                if not isinstance(value, dict):
+                    raise forms.ValidationError(f"“{step}”的值应为 {{...}}")
+                decisions.setdefault(step, {}).update(value)
+            else:
+                decisions.setdefault(step, {})[field] = value
+        return decisions
+
+
+class ReasonForm(forms.Form):
+    """Deploy and rollback both record why."""
+
+    reason = forms.CharField(label="原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "请填写原因（将记录在版本历史中）"})
+
+
+class MigrateForm(forms.Form):
+    cases = forms.MultipleChoiceField(label="案件", error_messages={
+        "required": "请至少选择一个案件", "invalid_choice": "所选案件不在列表中"})
+
+    def __init__(self, *args, case_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = [(str(pk), str(pk)) for pk in case_ids]
