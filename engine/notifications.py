@@ -284,10 +284,20 @@ def users_holding_role(*, role: str, village_path: str) -> QuerySet:
         role_assignments__unit__path__in=_ancestor_paths(village_path)).distinct()
 
 
+def _with_substitutes(holders: QuerySet) -> QuerySet:
+    """``holders`` plus their substitutes (代理) on duty today, as ``engine.selectors``
+    offers them the same tasks."""
+    today = timezone.localdate()
+    substitutes = Substitution.objects.filter(user__in=holders, starts_on__lte=today,
+                                              ends_on__gte=today).values("substitute_id")
+    return get_user_model().objects.filter(
+        Q(pk__in=holders.values("pk")) | Q(pk__in=substitutes), is_active=True).distinct()
+
+
 def task_offered_users(task: HumanTask) -> QuerySet:
     """Every user the open task is offered to: its lane's role holders over the case's
     village (the applicant for the applicant's own steps, or the village staff when the case
-    was filed on someone's behalf), plus their substitutes (代理) on duty today."""
+    was filed on someone's behalf), plus their substitutes on duty today."""
     user_model = get_user_model()
     paths = _ancestor_paths(task.village_path)
     if task.lane == APPLICANT_ROLE:
@@ -299,18 +309,14 @@ def task_offered_users(task: HumanTask) -> QuerySet:
                 | Q(role_assignments__role_id="village_staff"))
     else:
         base = Q(role_assignments__role_id=task.lane, role_assignments__unit__path__in=paths)
-    holders = user_model.objects.filter(base, is_active=True)
-    today = timezone.localdate()
-    substitutes = Substitution.objects.filter(user__in=holders, starts_on__lte=today,
-                                              ends_on__gte=today).values("substitute_id")
-    return user_model.objects.filter(Q(pk__in=holders.values("pk")) | Q(pk__in=substitutes),
-                                     is_active=True).distinct()
+    return _with_substitutes(user_model.objects.filter(base, is_active=True))
 
 
 def task_handlers(task: HumanTask) -> list:
-    """Who should act on an open task now: its assignee, or everyone it is offered to."""
+    """Who should act on an open task now: its assignee (and their substitutes), or everyone
+    it is offered to."""
     if task.assignee_id:
-        return [task.assignee]
+        return list(_with_substitutes(get_user_model().objects.filter(pk=task.assignee_id)))
     return list(task_offered_users(task))
 
 
@@ -541,7 +547,8 @@ def escalation_targets(task: HumanTask, properties: dict) -> tuple[str | None, l
     """(role, users) an overdue task is escalated to. ``escalate_to`` in the diagram names a
     role (e.g. ``township_leader``: the leader of the same township) or ``next_level`` (the
     same kind of role one level up); by default the leader of the task's own unit, or, when
-    that level has no leader (a village), the next level up."""
+    that level has no leader (a village) or the step is the leader's own, the next level
+    up."""
     declared = (properties.get("escalate_to") or "").strip()
     if declared == "next_level":
         candidates = [_next_level_role(task.lane)]
@@ -550,8 +557,8 @@ def escalation_targets(task: HumanTask, properties: dict) -> tuple[str | None, l
     else:
         candidates = [_same_unit_leader_role(task), _next_level_role(task.lane)]
     for role in candidates:
-        if not role:
-            continue
+        if not role or (role == task.lane and not declared):
+            continue  # a leader's own overdue step goes up a level, not back to them
         users = [u for u in users_holding_role(role=role, village_path=task.village_path)
                  if u.pk != task.assignee_id]
         if users:
