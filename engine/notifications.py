@@ -155,13 +155,14 @@ def notification_channels() -> list[str]:
 
 @transaction.atomic
 def notify(*, users: Iterable, kind: str, title: str, body: str = "", case: Case | None = None,
-           url: str = "") -> list[Notification]:
+           url: str = "", channels: list[str] | None = None) -> list[Notification]:
     """Notify each (active, distinct) user in the notification centre and queue one delivery
-    per configured channel. Deliveries are enqueued on commit: a rolled-back action sends
+    per channel (the configured ones unless ``channels`` says otherwise; ``[]`` means the
+    notification centre only). Deliveries are enqueued on commit: a rolled-back action sends
     nothing, and nothing is sent inside the web request."""
     from .tasks import notification_deliver_task
 
-    channels = notification_channels()
+    channels = notification_channels() if channels is None else channels
     seen = set()
     created = []
     for user in users:
@@ -645,3 +646,12 @@ def deadline_sweep(*, now=None) -> dict[str, int]:
         except Exception:  # noqa: BLE001 - isolate failures, see docstring
             logger.exception("reminder of task %s failed", task.pk)
     return counts
+
+
+def tasks_opened_notify(*, tasks: list[HumanTask]) -> None:
+    """Tell whoever may act on newly opened tasks, in the notification centre only (email and
+    SMS are kept for urges, reminders and escalations)."""
+    for task in tasks:
+        notify(users=task_handlers(task), kind=NotificationKind.TASK,
+               title=f"新待办：{task.title}（{task.case.applicant_name}）", case=task.case,
+               url=_url("portal:task", task.pk), channels=[])

@@ -274,6 +274,10 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
             due_at=_due_at(ready_task.properties, county, now), assignee=assignee,
             task_data=ready_task.data,
         ))
+    if created:
+        from .notifications import tasks_opened_notify
+
+        tasks_opened_notify(tasks=created)
     return created
 
 

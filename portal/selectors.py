@@ -412,7 +412,7 @@ def county_quota_rows(county: Unit, procedures: list[Procedure], year: int) -> l
     """Every (quota, township) pair of the year with its capacity and places used."""
     from engine.models import Quota
 
-    townships = list(county.children.filter(level=UnitLevel.TOWNSHIP).order_by("path"))
+    townships = list(county.children.filter(level=UnitLevel.TOWNSHIP).order_by("pk"))
     existing = {(q.key, q.unit_id): q for q in Quota.objects.filter(unit__in=townships,
                                                                     year=year)}
     rows = []

@@ -241,7 +241,7 @@ def test_cc_gives_a_colleague_of_the_township_read_only_access(case, township_st
     assert copy.user == other_village_staff and copy.read_at is None
     assert case_get_for_user(other_village_staff, case.pk) == case
     assert not task_list_for_user(user=other_village_staff).filter(case=case).exists()
-    notification = Notification.objects.get(user=other_village_staff)
+    notification = Notification.objects.get(user=other_village_staff, kind=NotificationKind.CC)
     assert notification.kind == NotificationKind.CC and "请知悉" in notification.body
     entry = case.audit.get(action=AuditAction.COPIED)
     assert entry.actor == township_staff and entry.data["users"] == [other_village_staff.pk]
@@ -260,7 +260,7 @@ def test_cc_outside_the_senders_jurisdiction_is_refused(case, township_staff, vi
     with pytest.raises(Http404):
         case_copy_send(user=outsider, case_pk=case.pk, recipients=[township_staff])
     assert not CaseCopy.objects.exists()
-    assert not Notification.objects.exists()
+    assert not Notification.objects.exclude(kind=NotificationKind.TASK).exists()
     assert not NotificationDelivery.objects.exists()
 
 
@@ -284,3 +284,15 @@ def test_county_staff_may_copy_within_the_county(case, county_staff, outsider):
     [copy] = case_copy_send(user=county_staff, case_pk=case.pk, recipients=[outsider])
     assert case_get_for_user(outsider, case.pk) == case
     assert copy.sent_by == county_staff
+
+
+def test_a_new_task_is_announced_in_the_notification_centre_only(applicant, village,
+                                                                  township_staff, outsider):
+    from engine.models import Notification, NotificationKind
+    from tests.workflows.temporary_relief.helpers import file_application as file_relief
+
+    case = file_relief(user=applicant, village=village)
+    notice = Notification.objects.get(user=township_staff, kind=NotificationKind.TASK)
+    assert notice.case == case and "受理审查" in notice.title
+    assert not notice.deliveries.exists()  # no email or SMS for routine new tasks
+    assert not Notification.objects.filter(user=outsider).exists()
