@@ -232,10 +232,13 @@ def _display_value(field_obj: forms.Field, value, *, reveal: bool) -> str:
     return str(value)
 
 
-def _list_row(label: str, value: list, *, reveal: bool) -> Row:
+def _list_row(label: str, value: list, *, reveal: bool, field_obj=None) -> Row:
     if not value:
         return Row(label=label, value="—")
     if not all(isinstance(item, dict) for item in value):
+        if isinstance(field_obj, forms.ChoiceField):  # e.g. a MultipleChoiceField's codes
+            return Row(label=label, value="、".join(
+                _display_value(field_obj, item, reveal=reveal) for item in value))
         return Row(label=label, value="、".join(str(item) for item in value))
     # Known columns first, in their natural order (stored JSON does not keep key order).
     keys = sorted(dict.fromkeys(key for item in value for key in item),
@@ -257,7 +260,12 @@ def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
         return []
     overrides = overrides or {}
     rows = []
-    for name, field_obj in form_class.base_fields.items():
+    try:
+        # An instance, not the class: some forms set their choices in __init__.
+        fields = form_class().fields
+    except Exception:  # noqa: BLE001 - a form needing arguments: fall back to the class
+        fields = form_class.base_fields
+    for name, field_obj in fields.items():
         # Uploads are attachments, listed with the documents, never workflow data.
         if name not in data or isinstance(field_obj, forms.FileField):
             continue
@@ -267,7 +275,8 @@ def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
         if name in overrides:
             rows.append(Row(label=str(field_obj.label), value=overrides[name]))
         elif isinstance(value, list):
-            rows.append(_list_row(str(field_obj.label), value, reveal=reveal))
+            rows.append(_list_row(str(field_obj.label), value, reveal=reveal,
+                                  field_obj=field_obj))
         else:
             rows.append(Row(label=str(field_obj.label),
                             value=_display_value(field_obj, value, reveal=reveal)))

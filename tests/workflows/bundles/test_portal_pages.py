@@ -54,3 +54,14 @@ def test_department_completes_its_task_on_the_task_page(applicant, village):
     police = _client(department_user("公安"))
     assert police.post(reverse("portal:task", args=[task.pk]),
                        {"department_result": "done"}).status_code in (403, 404)
+
+
+def test_case_page_shows_item_names_not_codes(client, applicant, village):
+    from django.urls import reverse
+
+    from .helpers import after_death_data, file_bundle
+
+    case = file_bundle("after_death_bundle", after_death_data(village), user=applicant)
+    client.force_login(applicant)
+    page = client.get(reverse("portal:case", args=[case.pk])).content.decode()
+    assert "medical_insurance" not in page and "医保" in page
