@@ -108,6 +108,10 @@ class ProcessDefinition(models.Model):
 
     key = models.CharField(max_length=60, help_text="procedure key, e.g. temporary_relief")
     name = models.CharField(max_length=100)
+    # The county whose supervisors deployed this version; null for the version the product
+    # ships for every county. A county runs its own latest version if it has one.
+    county = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
     version = models.PositiveIntegerField()
     process_id = models.CharField(max_length=100, help_text="id of the executable BPMN process")
     bpmn_xml = models.TextField()

@@ -99,9 +99,12 @@ def definition_check(*, bpmn_xml: str, dmn_xmls: list[str],
 
 @transaction.atomic
 def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str],
-                      deployed_by=None, comment: str = "") -> ProcessDefinition:
+                      deployed_by=None, comment: str = "",
+                      county: Unit | None = None) -> ProcessDefinition:
     """Deploy a diagram (+ tables) as the next version of procedure ``key``.
 
+    ``county``: the version is that county's (its supervisors' edit); None deploys the
+    product's version for every county. Version numbers run across all counties.
     Deploying content identical to the current version deploys nothing and returns it.
     Parse errors raise ``DefinitionError`` and nothing is stored. Decision tables written in
     FEEL (as dmn-js writes them) are stored translated into the engine's expressions.
@@ -122,14 +125,16 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
     process_id, spec_json = definition_check(bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls)
     content_hash = _content_hash(bpmn_xml, dmn_xmls)
     # Lock the procedure's existing versions so two deploys cannot take the same number.
-    current = (ProcessDefinition.objects.select_for_update().filter(key=key)
-               .order_by("-version").first())
-    if current is not None and current.content_hash == content_hash:
+    list(ProcessDefinition.objects.select_for_update().filter(key=key).values_list("pk"))
+    current = _definition_current_or_none(key, county)
+    if current is not None and current.content_hash == content_hash and \
+            (county is None or current.county_id == county.pk):
         return current
     version = (ProcessDefinition.objects.filter(key=key).aggregate(v=Max("version"))["v"]
                or 0) + 1
     definition = ProcessDefinition(
-        key=key, name=name, version=version, process_id=process_id, bpmn_xml=bpmn_xml,
+        key=key, name=name, county=county, version=version, process_id=process_id,
+        bpmn_xml=bpmn_xml,
         dmn_xml=list(dmn_xmls), content_hash=content_hash, spec_json=spec_json,
         deployed_by=deployed_by, comment=comment,
     )
@@ -137,9 +142,9 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
     definition.save()
     AuditEntry.objects.create(
         actor=deployed_by, action=AuditAction.DEPLOYED,
-        summary=f"部署 {name} 第 {version} 版",
+        summary=f"部署 {name} 第 {version} 版{f'（{county.name}）' if county else ''}",
         data={"key": key, "version": version, "content_hash": content_hash,
-              "comment": comment},
+              "comment": comment, "county": county.pk if county else None},
     )
     return definition
 
@@ -151,8 +156,7 @@ def definition_draft_save(*, key: str, county: Unit, bpmn_xml: str, dmn_xmls: li
     draft = DefinitionDraft.objects.select_for_update().filter(key=key, county=county).first()
     if draft is None:
         draft = DefinitionDraft(key=key, county=county,
-                                based_on=ProcessDefinition.objects.filter(key=key)
-                                .order_by("-version").first())
+                                based_on=_definition_current_or_none(key, county))
     draft.bpmn_xml = bpmn_xml
     draft.dmn_xml = list(dmn_xmls)
     draft.updated_by = user
@@ -165,8 +169,19 @@ def definition_draft_discard(*, key: str, county: Unit) -> None:
     DefinitionDraft.objects.filter(key=key, county=county).delete()
 
 
-def definition_current(key: str) -> ProcessDefinition:
-    definition = ProcessDefinition.objects.filter(key=key).order_by("-version").first()
+def _definition_current_or_none(key: str, county: Unit | None) -> ProcessDefinition | None:
+    versions = ProcessDefinition.objects.filter(key=key).order_by("-version")
+    if county is not None:
+        own = versions.filter(county=county).first()
+        if own is not None:
+            return own
+    return versions.filter(county__isnull=True).first()
+
+
+def definition_current(key: str, county: Unit | None = None) -> ProcessDefinition:
+    """The version new cases of ``county`` start on: the county's latest own version, else
+    the product's latest."""
+    definition = _definition_current_or_none(key, county)
     if definition is None:
         raise LookupError(f"流程 {key} 尚未部署")
     return definition
@@ -199,9 +214,9 @@ def case_start(*, procedure: str, title: str, village: Unit, applicant_name: str
     """
     if village.level != UnitLevel.VILLAGE:
         raise ValueError("案件必须属于村/社区")
-    definition = definition_current(procedure)
-    data = _check_jsonable(data)
     county = village.county
+    definition = definition_current(procedure, county)
+    data = _check_jsonable(data)
     seed = {**data, "county_settings": dict(county.settings) if county else {}}
     workflow, script_engine = runtime.new_workflow(definition.spec_json, seed)
     case = Case(

@@ -6,7 +6,7 @@ generated drawing when the diagram has none (the shipped diagrams are written by
 """
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from lxml import etree
 
@@ -22,6 +22,7 @@ from engine.models import (
     TaskStatus,
     Unit,
 )
+from engine.services import definition_current
 from engine.validation import Problem, validate_definition
 from engine.versioning import DefinitionDiff, MigrationCheck, case_migrate_check, definition_diff
 from workflows.registry import Procedure, procedure_get, procedure_list
@@ -34,8 +35,12 @@ def procedure_or_404(key: str) -> Procedure:
         raise Http404("未知的审批事项") from None
 
 
-def definition_current_or_none(key: str) -> ProcessDefinition | None:
-    return ProcessDefinition.objects.filter(key=key).order_by("-version").first()
+def definition_current_or_none(key: str, county: Unit) -> ProcessDefinition | None:
+    """The version the county's new cases start on (its own latest, else the product's)."""
+    try:
+        return definition_current(key, county)
+    except LookupError:
+        return None
 
 
 def draft_of(key: str, county: Unit) -> DefinitionDraft | None:
@@ -52,22 +57,26 @@ class ProcedureRow:
 
 def procedure_rows(county: Unit) -> list[ProcedureRow]:
     """Every registered procedure with its deployed version and the county's draft."""
-    currents = {}
-    for definition in ProcessDefinition.objects.select_related("deployed_by").order_by(
-            "key", "-version"):
-        currents.setdefault(definition.key, definition)
     drafts = {d.key: d for d in DefinitionDraft.objects.filter(county=county)}
-    return [ProcedureRow(p, currents.get(p.key), drafts.get(p.key)) for p in procedure_list()]
+    return [ProcedureRow(p, definition_current_or_none(p.key, county), drafts.get(p.key))
+            for p in procedure_list()]
 
 
-def versions_of(key: str) -> QuerySet[ProcessDefinition]:
-    """The full version history, newest first (the XML columns are left out)."""
-    return (ProcessDefinition.objects.filter(key=key).select_related("deployed_by")
+def _visible_to(county: Unit) -> Q:
+    return Q(county=county) | Q(county__isnull=True)
+
+
+def versions_of(key: str, county: Unit) -> QuerySet[ProcessDefinition]:
+    """The county's version history (its own versions and the product's), newest first
+    (the XML columns are left out)."""
+    return (ProcessDefinition.objects.filter(_visible_to(county), key=key)
+            .select_related("deployed_by", "county")
             .defer("bpmn_xml", "dmn_xml", "spec_json").order_by("-version"))
 
 
-def version_or_404(key: str, version: int) -> ProcessDefinition:
-    definition = ProcessDefinition.objects.filter(key=key, version=version).first()
+def version_or_404(key: str, version: int, county: Unit) -> ProcessDefinition:
+    definition = ProcessDefinition.objects.filter(_visible_to(county), key=key,
+                                                  version=version).first()
     if definition is None:
         raise Http404("没有这个版本")
     return definition
@@ -91,7 +100,7 @@ def editor_content(procedure: Procedure, county: Unit,
         based = f"（基于第 {draft.based_on.version} 版）" if draft.based_on else ""
         return EditorContent(bpmn_with_layout(draft.bpmn_xml), list(draft.dmn_xml),
                              f"草稿{based}", draft.based_on, True)
-    definition = version or definition_current_or_none(procedure.key)
+    definition = version or definition_current_or_none(procedure.key, county)
     if definition is None:
         raise Http404("该事项尚未部署")
     return EditorContent(bpmn_with_layout(definition.bpmn_xml), list(definition.dmn_xml),
@@ -168,7 +177,7 @@ def migration_rows(key: str, county: Unit) -> tuple[ProcessDefinition | None,
                                                      list[MigrationRow]]:
     """Running cases of the county on older versions of the procedure, each with whether it
     can move to the deployed version (and why not)."""
-    current = definition_current_or_none(key)
+    current = definition_current_or_none(key, county)
     if current is None:
         return None, []
     cases = (Case.objects.filter(procedure=key, status=CaseStatus.RUNNING,

@@ -49,7 +49,7 @@ def draft_deploy(*, procedure: Procedure, county: Unit, bpmn_xml: str, dmn_xmls:
     try:
         definition = definition_deploy(key=procedure.key, name=procedure.name,
                                        bpmn_xml=bpmn_xml, dmn_xmls=translated_tables(dmn_xmls),
-                                       deployed_by=user, comment=reason)
+                                       deployed_by=user, comment=reason, county=county)
     except DefinitionError as exc:  # the engine's own checks at deploy time
         raise DeployRefused([Problem("deploy", "", "", str(exc))]) from exc
     definition_draft_discard(key=procedure.key, county=county)
@@ -58,7 +58,7 @@ def draft_deploy(*, procedure: Procedure, county: Unit, bpmn_xml: str, dmn_xmls:
 
 @transaction.atomic
 def version_rollback(*, procedure: Procedure, version: ProcessDefinition, user,
-                     reason: str) -> tuple[ProcessDefinition, bool]:
+                     reason: str, county: Unit) -> tuple[ProcessDefinition, bool]:
     """Deploy an earlier version's content again, as a new version (history is never
     rewritten). Returns (version, whether a new version was made)."""
     reason = reason.strip()
@@ -66,12 +66,12 @@ def version_rollback(*, procedure: Procedure, version: ProcessDefinition, user,
         raise ValidationError("请填写回滚原因")
     if version.key != procedure.key:
         raise ValidationError("该版本不属于此事项")
-    current = definition_current(procedure.key)
+    current = definition_current(procedure.key, county)
     if current.content_hash == version.content_hash:
         return current, False
     definition = definition_deploy(
         key=procedure.key, name=procedure.name, bpmn_xml=version.bpmn_xml,
-        dmn_xmls=list(version.dmn_xml), deployed_by=user,
+        dmn_xmls=list(version.dmn_xml), deployed_by=user, county=county,
         comment=f"回滚到第 {version.version} 版：{reason}")
     return definition, True
 

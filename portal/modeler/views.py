@@ -52,8 +52,8 @@ def editor(request, key):
     county = county_supervised_or_403(request.user)
     procedure = selectors.procedure_or_404(key)
     version = request.GET.get("version")
-    chosen = selectors.version_or_404(key, int(version)) if version and version.isdigit() \
-        else None
+    chosen = (selectors.version_or_404(key, int(version), county)
+              if version and version.isdigit() else None)
     content = selectors.editor_content(procedure, county, chosen)
     names = selectors.decision_names(content.dmn_xmls)
     config = {
@@ -70,7 +70,7 @@ def editor(request, key):
     }
     return render(request, "portal/modeler/editor.html", {
         "county": county, "procedure": procedure, "content": content, "config": config,
-        "current": selectors.definition_current_or_none(key),
+        "current": selectors.definition_current_or_none(key, county),
         "villages": selectors.county_villages(county),
         "dmn_names": names,
     })
@@ -167,7 +167,7 @@ def deploy(request, key):
     if draft is None:
         messages.error(request, "没有待部署的草稿：请先在流程编辑器中保存草稿")
         return redirect("portal:modeler:editor", key=key)
-    current = selectors.definition_current_or_none(key)
+    current = selectors.definition_current_or_none(key, county)
     problems = selectors.draft_problems(procedure, bpmn_xml=draft.bpmn_xml,
                                         dmn_xmls=list(draft.dmn_xml))
     form = ReasonForm(request.POST or None)
@@ -203,10 +203,10 @@ def versions(request, key):
     """Full version history: who deployed each version, when and why."""
     county = county_supervised_or_403(request.user)
     procedure = selectors.procedure_or_404(key)
-    history = list(selectors.versions_of(key))
+    history = list(selectors.versions_of(key, county))
     return render(request, "portal/modeler/versions.html", {
         "county": county, "procedure": procedure, "versions": history,
-        "current": history[0] if history else None})
+        "current": selectors.definition_current_or_none(key, county)})
 
 
 @login_required
@@ -214,13 +214,13 @@ def rollback(request, key, version):
     """Deploy an earlier version's content again, as a new version, with a reason."""
     county = county_supervised_or_403(request.user)
     procedure = selectors.procedure_or_404(key)
-    target = selectors.version_or_404(key, version)
-    current = selectors.definition_current_or_none(key)
+    target = selectors.version_or_404(key, version, county)
+    current = selectors.definition_current_or_none(key, county)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             definition, created = version_rollback(procedure=procedure, version=target,
-                                                   user=request.user,
+                                                   user=request.user, county=county,
                                                    reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             form.add_error("reason", exc)

@@ -107,3 +107,29 @@ def test_limit_as_a_multiple_of_the_county_dibao_standard(
 def test_service_tasks_must_name_known_operations_and_documents(demo, old, new, message):
     with pytest.raises(DefinitionError, match=message):
         _deploy(bpmn=BPMN.replace(old, new, 1))
+
+
+def test_a_county_version_changes_that_county_only(demo, applicant, village, village_staff,
+                                                   township_staff, clock):
+    """A supervisor's deploy is their county's: another county keeps the product version."""
+    from engine.models import UnitLevel
+    from engine.services import definition_current, unit_create
+
+    other_county = unit_create(name="金东区", level=UnitLevel.COUNTY, doc_prefix="金东民",
+                               office_name="金华市金东区民政局")
+    other_township = unit_create(name="多湖街道", level=UnitLevel.TOWNSHIP, parent=other_county)
+    unit_create(name="多湖村", level=UnitLevel.VILLAGE, parent=other_township)
+    lowered = DMN.replace("&lt;= 3000", "&lt;= 1000").replace(
+        "3000 &lt; ? &lt;= 20000", "1000 &lt; ? &lt;= 20000")
+    county_version = _deploy(dmn=lowered, county=demo, comment="本县调整")
+    assert county_version.county == demo
+    assert definition_current("temporary_relief", demo) == county_version
+    product = definition_current("temporary_relief", other_county)
+    assert product.county is None and product.version == 1
+    assert definition_current("temporary_relief") == product
+    case = file_application(user=applicant, village=village, requested_amount="2000")
+    assert case.definition == county_version
+    assert _to_decision(case, village_staff, township_staff, clock, "2000").lane == \
+        "county_staff"
+    # The same content again for this county deploys nothing new.
+    assert _deploy(dmn=lowered, county=demo) == county_version

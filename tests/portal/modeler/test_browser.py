@@ -120,7 +120,7 @@ def test_lowering_the_township_limit_sends_a_2000_yuan_case_to_the_county(
     assert "县政府文件：乡镇临时救助审批权限调整为1000元" in page.inner_text("table")
     assert not page.js_errors, page.js_errors
 
-    v2 = definition_current("temporary_relief")
+    v2 = _county_current("temporary_relief")
     assert v2.version == 2 and v2.deployed_by.username == "wucheng_supervisor"
 
     # A new 2,000-yuan case now goes to the county after the township's review.
@@ -193,7 +193,7 @@ def test_a_diagram_bpmnjs_cannot_fully_read_stays_as_it_was(page, live_server,
 
     legacy = (Path(__file__).resolve().parents[2] / "data" / "modeler" /
               "mi_unresolved_refs.bpmn").read_text(encoding="utf-8")
-    current = definition_current("cemetery_approval")
+    current = _county_current("cemetery_approval")
     definition_deploy(key="cemetery_approval", name="公墓审批", bpmn_xml=legacy,
                       dmn_xmls=list(current.dmn_xml), comment="旧版图")
     base = live_server.url
@@ -203,7 +203,7 @@ def test_a_diagram_bpmnjs_cannot_fully_read_stays_as_it_was(page, live_server,
     page.click("[data-action=save]")
     page.wait_for_selector("#modeler-status:has-text('草稿已保存')")
     draft = DefinitionDraft.objects.get(key="cemetery_approval", county=demo)
-    assert draft.bpmn_xml == bpmn_with_layout(definition_current("cemetery_approval").bpmn_xml)
+    assert draft.bpmn_xml == bpmn_with_layout(_county_current("cemetery_approval").bpmn_xml)
     assert "loopDataInputRef" in draft.bpmn_xml
 
     _open_modeler(page, base, "temporary_relief")
@@ -256,3 +256,11 @@ def test_a_file_from_bpmn_io_imports_validates_and_runs(page, live_server, trans
     assert "罗店镇乡镇分管领导（luodian_leader）" in steps
     page.screenshot(path=str(SCREENSHOTS / "imported_generic.png"), full_page=True)
     assert not page.js_errors, page.js_errors
+
+
+def _county_current(key):
+    """The version the demo county's new cases start on (its own deploys, else the
+    product's)."""
+    from engine.models import Unit
+
+    return definition_current(key, Unit.objects.get(level="county", name="婺城区"))
