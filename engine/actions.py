@@ -282,13 +282,19 @@ def signer_add(*, user, task_pk: int, signer, position: str, comment: str) -> Hu
 
 @transaction.atomic
 def signer_remove(*, user, co_sign_pk: int, comment: str) -> HumanTask:
-    """Remove an added signer who has not signed yet (减签), by whoever added them or the
-    owner of the step. If the owner's answer was waiting only for them, it takes effect."""
+    """Remove a signer who has not signed yet (减签): an added signer, by whoever added them
+    or the owner of the step (if the owner's answer was waiting only for them, it takes
+    effect); or one signer of a multi-instance step (会签/或签/票签), by another signer of
+    it or the county supervisor — their instance ends with ``decision = "removed"``, which
+    the diagram's tally leaves out."""
     from .services import _complete_diagram_task, _open_co_signs
 
     case, co_sign = _lock_case_and_task(co_sign_pk)
-    if co_sign.spec_name != CO_SIGN or co_sign.status != TaskStatus.OPEN:
-        raise ActionRefused("只能减去尚未签署的加签人员")
+    if co_sign.status != TaskStatus.OPEN:
+        raise ActionRefused("只能减去尚未签署的人员")
+    if co_sign.spec_name != CO_SIGN:
+        return _multi_instance_signer_remove(case=case, task=co_sign, user=user,
+                                             comment=comment)
     held = case.tasks.filter(status=TaskStatus.OPEN,
                              task_id=co_sign.task_data["held_task_id"]).first()
     if co_sign.task_data.get("added_by") != user.pk and not (
@@ -306,6 +312,27 @@ def signer_remove(*, user, co_sign_pk: int, comment: str) -> HumanTask:
             _complete_diagram_task(case=case, task=held, user=held.completed_by,
                                    form_data=stash, principal=None)
     return co_sign
+
+
+def _multi_instance_signer_remove(*, case, task, user, comment) -> HumanTask:
+    from .services import _complete_diagram_task
+
+    workflow, _ = _load(case)
+    if not runtime.is_multi_instance_child(workflow, str(task.task_id)):
+        raise ActionRefused("只能减去尚未签署的加签或会签人员")
+    siblings = case.tasks.filter(status=TaskStatus.OPEN, spec_name=task.spec_name).exclude(
+        pk=task.pk)
+    if not (user.has_perm("engine.supervise_unit", case.village.county)
+            or any(s.assignee_id == user.pk for s in siblings)):
+        raise PermissionDenied("只有同一环节的其他签署人或县级主管可以减签")
+    if not siblings.exists():
+        raise ActionRefused("至少要保留一名签署人")
+    removed = task.assignee
+    _complete_diagram_task(case=case, task=task, user=user, principal=None,
+                           form_data={"decision": "removed", "opinion": comment or "减签"})
+    _audit(case=case, task=task, actor=user, action=AuditAction.SIGNER_REMOVED,
+           comment=comment, summary=f"减签{removed.get_full_name() or removed}")
+    return task
 
 
 # ---------------------------------------------------------------------------------------------

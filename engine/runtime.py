@@ -384,3 +384,14 @@ def reset_to(workflow: BpmnWorkflow, task_id: str) -> None:
         workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         raise RuntimeFailure(str(exc)) from exc
+
+
+def is_multi_instance_child(workflow: BpmnWorkflow, task_id: str) -> bool:
+    """Is the task one instance of a multi-instance step (e.g. one signer of a 会签)?"""
+    from uuid import UUID
+
+    from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+
+    task = workflow.get_task_from_id(UUID(task_id))
+    parent = task.parent if task is not None else None
+    return parent is not None and isinstance(parent.task_spec, MultiInstanceTask)

@@ -138,3 +138,15 @@ def test_add_signer_after_holds_the_case_until_signed_and_remove(applicant, vill
     case2.refresh_from_db()
     assert case2.status == "completed"
     assert case2.audit.filter(action=AuditAction.SIGNER_REMOVED).exists()
+
+
+def test_remove_one_signer_of_a_countersign(village, leaders, outsider):
+    case = _start("all", village, leaders)
+    third = case.tasks.get(status=TaskStatus.OPEN, assignee=leaders[2])
+    with pytest.raises(PermissionDenied):
+        signer_remove(user=outsider, co_sign_pk=third.pk, comment="x")
+    signer_remove(user=leaders[0], co_sign_pk=third.pk, comment="王副局长回避")
+    _sign(case, leaders[0], "approve")
+    _sign(case, leaders[1], "approve")
+    assert case.status == "completed" and case.data["approved"] is True
+    assert case.audit.filter(action=AuditAction.SIGNER_REMOVED).exists()
