@@ -491,6 +491,11 @@ def task_action_context(user, task: HumanTask) -> dict:
         "co_signs": list(task.case.tasks.filter(status=TaskStatus.OPEN, spec_name=CO_SIGN,
                                                 task_data__held_task_id=str(task.task_id))
                          .select_related("assignee")),
+        # Other signers of the same multi-person step (会签/或签/票签) still to sign.
+        "fellow_signers": list(task.case.tasks.filter(status=TaskStatus.OPEN,
+                                                      spec_name=task.spec_name,
+                                                      assignee__isnull=False)
+                               .exclude(pk=task.pk).select_related("assignee")),
     }
 
 

@@ -95,3 +95,30 @@ def test_substitutes_page(client, township_leader, township_staff, applicant):
     assert Substitution.objects.filter(user=township_leader, substitute=township_staff).exists()
     client.force_login(applicant)
     assert client.get(reverse("portal:substitutes")).status_code == 403
+
+
+def test_countersign_page_offers_removing_a_fellow_signer(client, demo, village):
+    from pathlib import Path
+
+    from django.contrib.auth import get_user_model
+
+    from engine.services import case_start, definition_deploy
+
+    bpmn = (Path(__file__).resolve().parent.parent / "data" / "countersign" /
+            "countersign.bpmn").read_text(encoding="utf-8")
+    definition_deploy(key="sign_all", name="多人审批", bpmn_xml=bpmn, dmn_xmls=[])
+    leader, supervisor = (get_user_model().objects.get(username=name) for name in
+                          ("wucheng_county_leader", "wucheng_supervisor"))
+    case = case_start(procedure="sign_all", title="会签", village=village,
+                      applicant_name="张建国", started_by=leader,
+                      data={"mode": "all", "signers": [leader.username, supervisor.username],
+                            "pass_ratio": 1})
+    mine = case.tasks.get(assignee=leader)
+    theirs = case.tasks.get(assignee=supervisor)
+    client.force_login(leader)
+    page = client.get(reverse("portal:task", args=[mine.pk])).content.decode()
+    assert "同一环节的其他签署人" in page and "同意" in page
+    client.post(reverse("portal:task_remove_signer", args=[theirs.pk]), {"comment": "回避"})
+    theirs.refresh_from_db()
+    assert theirs.status == TaskStatus.COMPLETED
+    assert case.audit.filter(action=AuditAction.SIGNER_REMOVED).exists()
