@@ -1,94 +1,56 @@
-"""Raw SpiffWorkflow in memory vs the persistent engine, on the temporary-relief normal path.
+"""Raw SpiffWorkflow in memory vs the persistent engine, on every procedure's happy path.
 
-    python bench/bench_engine.py [--n 200] [--warmup 3]
+    python bench/bench_engine.py [--n 50] [--warmup 3] [--procedures temporary_relief,cemetery]
 
-One run measures, on the same machine and in the same process:
+One run measures, on the same machine and in the same process, for each procedure
+(temporary relief, elderly-home adaptation, annual inspection, cemetery approval (public
+welfare), after-death bundle, marriage-birth bundle; the paths are in ``bench/scenarios.py``):
 
-(a) SpiffWorkflow alone: the diagram and its decision table are parsed once with
-    ``SpiffBpmnParser``, then N workflows run to completion in memory, seeded and completed
-    with exactly the data the engine handed SpiffWorkflow in one recorded, untimed case.
-(b) the engine: N cases (N households) through ``workflows.services.application_submit`` /
-    ``task_submit`` (the procedure's forms validate every step) and
-    ``engine.services.timers_fire_due``; every step locks the case, saves the workflow state,
-    the inbox rows and the audit entries, and the decision allocates a document number.
-    PDF rendering is a separate Celery task and is excluded here.
-(c) the PDF rendering of 5 of those decision documents with
-    ``engine.documents.document_render``, one by one.
+(a) SpiffWorkflow alone: the definition the engine deployed (its BPMN and stored DMN XML) is
+    parsed once with ``SpiffBpmnParser``, then N workflows run to completion in memory,
+    seeded, completed, timed-out and sent messages with exactly what the engine handed
+    SpiffWorkflow in recorded, untimed cases.
+(b) the engine: N cases (N households / organisations) through the procedure's forms,
+    ``workflows.services.application_submit`` / ``task_submit`` (the annual inspection:
+    ``campaign_open`` and ``spot_check_draw``) and ``engine.services.timers_fire_due``; every
+    step locks the case, saves the workflow state, the inbox rows and the audit entries, and
+    documents get their numbers. PDF rendering is a separate Celery task and is excluded.
+(c) the PDF rendering of 5 temporary-relief decisions with ``engine.documents.document_render``,
+    one by one (when temporary relief is measured).
 
-Both (a) and (b) run expressions, gateway conditions and the DMN table through the project's
-sandboxed ``engine.runtime.ScriptEngine`` (RestrictedPython), so the difference is the
-persistence and the product's bookkeeping, not the expression evaluator.
+(a) and (b) are interleaved, one instance of each in turn, so that both run under the same
+load from other processes. Both run expressions, gateway conditions, DMN tables and service
+tasks through the project's sandboxed ``engine.runtime.ScriptEngine`` (RestrictedPython), so
+the difference is the persistence and the product's bookkeeping, not the expression
+evaluator.
 
 Database: ``DATABASE_URL`` if set (PostgreSQL: the named database is dropped and recreated,
 so its name must contain "bench"), otherwise a throw-away SQLite file in a temporary
 directory. Either way the script migrates it and seeds the demo organisation and procedures.
 
-This is the only file outside ``engine/`` that imports SpiffWorkflow: it measures the library
-itself.
+This is the only module outside ``engine/`` that imports SpiffWorkflow: it measures the
+library itself.
 """
 import argparse
 import copy
-import itertools
 import os
 import platform
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-PROCEDURE_KEY = "temporary_relief"
-PROCESS_ID = "temporary_relief"  # the executable process of bpmn/temporary_relief.bpmn
-TIMER = "public_notice"  # the 7-day public-notice timer between township_review and notice_result
-# Far enough past the 7-day notice for the timer to be due, whatever the time of day.
-NOTICE_WAIT = timedelta(days=8)
 RENDER_COUNT = 5
-_households = itertools.count(1)
-
-APPLICANT = "applicant_zhang"
-APPLICATION = {  # the same application tests/workflows/temporary_relief/helpers.py files
-    "applicant_name": "张建国", "gender": "男", "id_number": "330702198001011232",
-    "phone": "13800000001", "current_address": "罗店村12号", "members_text": "",
-    "hardship_type": "illness", "description": "户主突发脑梗住院", "monthly_income": "800",
-    "previous_grants_count": "0", "previous_grants_total": "0", "requested_amount": "2500",
-    "bank_account": "6217000000000001", "authorization_signed": "on",
-}
-VILLAGE = "罗店村"
-
-# The normal path with amount 2500 (within the township's limit in the DMN table):
-# (user task or TIMER, acting user, POSTed form data).
-STEPS = [
-    ("accept", "luodian_staff", {"acceptance": "accept"}),
-    ("investigate", "luodian_v1_staff", {
-        "visit_date": "2026-03-02", "investigator_1": "王芳", "investigator_2": "李强",
-        "household_findings": "户主住院，家庭无其他收入来源", "proposed_amount": "2500",
-        "village_opinion": "情况属实，同意上报"}),
-    ("township_review", "luodian_staff", {
-        "economic_check": "eligible", "amount": "2500", "recommendation": "grant",
-        "review_opinion": "经核对符合临时救助条件"}),
-    (TIMER, None, None),
-    ("notice_result", "luodian_staff", {"objection": "no"}),
-    ("township_decide", "luodian_leader", {
-        "decision": "approve", "approved_amount": "2500", "payment_method": "bank",
-        "decision_opinion": "同意救助"}),
-]
-USER_TASKS = sum(1 for name, _, _ in STEPS if name != TIMER)
-
-
-class BenchError(RuntimeError):
-    """A run did not follow the expected path; the figures would be meaningless."""
-
-
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise BenchError(message)
+PROCEDURE_KEYS = ["temporary_relief", "elderly_home", "annual_inspection", "cemetery",
+                  "after_death", "marriage_birth"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,286 +91,24 @@ def django_setup() -> None:
     django.setup()
 
 
+def fast_hashing():
+    """The demo users' passwords are hashed with PBKDF2 otherwise: ~20 users would take
+    longer than some measurements. Logging in is not measured."""
+    from django.test import override_settings
+
+    return override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+
+
 def database_seed() -> None:
     from django.core.management import call_command
-    from django.test import override_settings
 
     from workflows.demo import demo_seed
     from workflows.services import procedures_deploy_all
 
     call_command("migrate", verbosity=0)
-    # The demo users' passwords are hashed with PBKDF2 otherwise: ~20 users would take
-    # longer than the benchmark itself. Logging in is not measured.
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+    with fast_hashing():
         demo_seed()
     procedures_deploy_all()
-
-
-def application_post(household: int) -> dict:
-    """The application form as POSTed by household number ``household``. Every case is
-    another household (another ID number), as in real life: one household filing N times
-    would make the procedure's grants-on-record lookup grow with N."""
-    from workflows.common.fields import id_number_check_char
-
-    birth = date(1960, 1, 1) + timedelta(days=household)
-    first17 = f"330702{birth:%Y%m%d}{household % 1000:03d}"
-    return APPLICATION | {"id_number": first17 + id_number_check_char(first17),
-                          "village": str(_village_pk())}
-
-
-@lru_cache(maxsize=1)
-def _village_pk() -> int:
-    # Looked up once: in the portal the village's id arrives in the POST.
-    from engine.models import Unit
-
-    return Unit.objects.get(name=VILLAGE).pk
-
-
-def engine_inputs_capture() -> tuple[dict, dict[str, dict], int]:
-    """Run one untimed case through the engine and record what it hands to SpiffWorkflow:
-    the seed data of the new workflow and the data of each completed task (as the forms and
-    ``application_submit`` built them). The raw path then runs on exactly that data.
-    Also returns the number of SQL queries of that case."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from engine import runtime
-
-    seeds: list[dict] = []
-    completed: list[dict] = []
-    real_new_workflow, real_complete_task = runtime.new_workflow, runtime.complete_task
-
-    def new_workflow(spec_json, data):
-        seeds.append(copy.deepcopy(data))
-        return real_new_workflow(spec_json, data)
-
-    def complete_task(workflow, task_id, data):
-        completed.append(copy.deepcopy(data))
-        return real_complete_task(workflow, task_id, data)
-
-    with (mock.patch.object(runtime, "new_workflow", new_workflow),
-          mock.patch.object(runtime, "complete_task", complete_task),
-          CaptureQueriesContext(connection) as queries):
-        engine_instance(defaultdict(float))
-    names = [name for name, _, _ in STEPS if name != TIMER]
-    _check(len(seeds) == 1 and len(completed) == len(names),
-           f"engine: recorded {len(seeds)} workflows and {len(completed)} completed tasks")
-    return seeds[0], dict(zip(names, completed, strict=True)), len(queries)
-
-
-# ---------------------------------------------------------------------------------------------
-# (a) SpiffWorkflow in memory
-
-
-def raw_parse():
-    from django.conf import settings
-    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-
-    from workflows.registry import procedure_get
-
-    procedure = procedure_get(PROCEDURE_KEY)
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(settings.BPMN_DIR / procedure.bpmn))
-    for name in procedure.dmn:
-        parser.add_dmn_file(str(settings.BPMN_DIR / name))
-    return parser.get_spec(PROCESS_ID), parser.get_subprocess_specs(PROCESS_ID)
-
-
-def raw_instance(spec, subprocess_specs, seed: dict, task_data: dict, steps_ms: dict) -> None:
-    """One case from application to decision, in memory, nothing saved."""
-    import time_machine
-    from SpiffWorkflow.bpmn import BpmnWorkflow
-    from SpiffWorkflow.util.task import TaskState
-
-    from engine.runtime import ScriptEngine
-
-    started = time.perf_counter()
-    script_engine = ScriptEngine()
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
-    workflow.task_tree.set_data(**copy.deepcopy(seed))
-    workflow.do_engine_steps()
-    steps_ms["start"] += time.perf_counter() - started
-    for spec_name, _, _ in STEPS:
-        started = time.perf_counter()
-        if spec_name == TIMER:
-            _check(not workflow.get_tasks(state=TaskState.READY, manual=True),
-                   "raw: a user task is ready while the notice timer should be waiting")
-            with time_machine.travel(datetime.now(UTC) + NOTICE_WAIT, tick=True):
-                workflow.refresh_timers()
-                workflow.do_engine_steps()
-        else:
-            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-            _check([t.task_spec.bpmn_id for t in ready] == [spec_name],
-                   f"raw: expected {spec_name}, ready: {[t.task_spec.bpmn_id for t in ready]}")
-            ready[0].set_data(**task_data[spec_name])
-            ready[0].run()
-            workflow.do_engine_steps()
-        steps_ms[spec_name] += time.perf_counter() - started
-    _check(workflow.is_completed(), "raw: workflow did not complete")
-    issued = [effect.params["doc_type"] for effect in script_engine.effects]
-    _check(issued == ["relief_decision"],
-           f"raw: expected one decision document, got {issued}")
-
-
-# ---------------------------------------------------------------------------------------------
-# (b) the engine, persisted
-
-
-def engine_instance(steps_ms: dict) -> int:
-    """One case through the portal's services; returns the case's pk."""
-    import time_machine
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from engine.models import TaskStatus
-    from engine.services import timers_fire_due
-    from workflows.registry import procedure_get
-    from workflows.services import application_submit, task_submit
-
-    # Every step loads its user afresh, as a request's authentication would.
-    users = get_user_model().objects
-    procedure = procedure_get(PROCEDURE_KEY)
-    started = time.perf_counter()
-    form = procedure.application_form(data=application_post(next(_households)))
-    _check(form.is_valid(), f"application form invalid: {form.errors}")
-    case = application_submit(procedure=procedure, cleaned_data=form.cleaned_data,
-                              user=users.get(username=APPLICANT), on_behalf=False)
-    steps_ms["start"] += time.perf_counter() - started
-    for spec_name, username, post in STEPS:
-        started = time.perf_counter()
-        if spec_name == TIMER:
-            with time_machine.travel(timezone.now() + NOTICE_WAIT, tick=True):
-                fired = timers_fire_due(now=timezone.now())
-            _check(fired == 1, f"engine: the sweep fired {fired} cases, expected 1")
-        else:
-            task = case.tasks.get(status=TaskStatus.OPEN)
-            _check(task.spec_name == spec_name,
-                   f"engine: expected {spec_name}, open: {task.spec_name}")
-            case.refresh_from_db(fields=["data"])
-            task_form = procedure.task_form_class(spec_name)(data=post, case_data=case.data)
-            _check(task_form.is_valid(), f"{spec_name} form invalid: {task_form.errors}")
-            task_submit(task=task, form=task_form, user=users.get(username=username))
-        steps_ms[spec_name] += time.perf_counter() - started
-    return case.pk
-
-
-def engine_check(case_pks: list[int]) -> None:
-    """After the timed loop: every case finished with one numbered decision."""
-    from engine.models import Case, CaseStatus, Document
-
-    finished = Case.objects.filter(pk__in=case_pks, status=CaseStatus.COMPLETED).count()
-    _check(finished == len(case_pks), f"engine: {finished} of {len(case_pks)} cases finished")
-    documents = Document.objects.filter(case__in=case_pks, doc_type="relief_decision")
-    _check(documents.count() == len(case_pks),
-           f"engine: {documents.count()} decisions for {len(case_pks)} cases")
-
-
-# ---------------------------------------------------------------------------------------------
-# Running and reporting
-
-
-def timed(label: str, n: int, warmup: int, one) -> dict:
-    """Run ``one(steps)`` ``warmup`` times untimed, then ``n`` times timed."""
-    for _ in range(warmup):
-        one(defaultdict(float))
-    steps = defaultdict(float)
-    results = []
-    print(f"  {label}: {n} instances ...", flush=True)
-    started = time.perf_counter()
-    for _ in range(n):
-        results.append(one(steps))
-    elapsed = time.perf_counter() - started
-    return {"elapsed": elapsed, "n": n, "steps": steps, "results": results}
-
-
-def row(label: str, run: dict) -> str:
-    per_instance_ms = run["elapsed"] / run["n"] * 1000
-    return (f"{label:<44} {run['n'] / run['elapsed']:>11.1f} {per_instance_ms:>12.2f} "
-            f"{per_instance_ms / USER_TASKS:>13.2f}")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=200, help="instances per measurement")
-    parser.add_argument("--warmup", type=int, default=3,
-                        help="untimed instances before each measurement")
-    args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory(prefix="minzheng-bench-") as tmpdir:
-        database = database_prepare(tmpdir)
-        django_setup()
-        from django.db import connection, connections
-
-        try:
-            failed = measure(args, database)
-        finally:
-            connections.close_all()
-            if connection.vendor == "postgresql":
-                database_drop()
-    sys.exit(1 if failed else 0)
-
-
-def measure(args, database: str) -> bool:
-    """Set up, measure (a) and (b), report them, then measure and report (c).
-    Returns True when (c) failed."""
-    from django.db import connection
-
-    from engine.tasks import document_render_task
-
-    print("Setting up (migrate, demo seed, deploy) ...", flush=True)
-    database_seed()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite"
-                       else "SHOW server_version")
-        server = f"{connection.vendor} {cursor.fetchone()[0]}"
-
-    # Rendering is queued with transaction.on_commit(document_render_task.delay); keep the
-    # document ids instead, so that (b) times the engine and (c) times the rendering.
-    queued: list[int] = []
-    with mock.patch.object(document_render_task, "delay", new=queued.append):
-        seed, task_data, queries = engine_inputs_capture()
-
-        print("Measuring ...", flush=True)
-        started = time.perf_counter()
-        spec, subprocess_specs = raw_parse()
-        parse_ms = (time.perf_counter() - started) * 1000
-        raw = timed("(a) raw SpiffWorkflow", args.n, args.warmup,
-                    lambda steps: raw_instance(spec, subprocess_specs, seed, task_data, steps))
-        persisted = timed("(b) engine", args.n, args.warmup, engine_instance)
-    engine_check(persisted["results"])
-    _check(len(queued) == 1 + args.warmup + args.n, f"engine: {len(queued)} renderings queued")
-
-    report(args=args, database=database, server=server, parse_ms=parse_ms, raw=raw,
-           persisted=persisted, queries=queries)
-    return documents_render_report(first=queued[0], document_pks=queued[1:][-RENDER_COUNT:])
-
-
-def documents_render_report(*, first: int, document_pks: list[int]) -> bool:
-    """(c) Render decision PDFs one by one, as the Celery task would: one untimed first
-    render (loads WeasyPrint and the fonts), then ``document_pks`` timed.
-    Returns True when rendering failed."""
-    from engine.documents import document_render
-
-    print()
-    times = []
-    try:
-        started = time.perf_counter()
-        document_render(document_pk=first)
-        first_ms = (time.perf_counter() - started) * 1000
-        for pk in document_pks:
-            started = time.perf_counter()
-            document = document_render(document_pk=pk)
-            times.append((time.perf_counter() - started) * 1000)
-            _check(bool(document.pdf), f"document {pk} has no PDF after rendering")
-    except Exception as exc:  # noqa: BLE001 - (a) and (b) are reported already
-        print(f"(c) PDF rendering FAILED: {type(exc).__name__}: {exc}")
-        return True
-    times.sort()
-    print(f"(c) PDF rendering of {len(times)} decision documents (engine.documents."
-          f"document_render, one by one, in this process): mean {sum(times) / len(times):.0f} "
-          f"ms, min {times[0]:.0f} ms, max {times[-1]:.0f} ms per document; the first render "
-          f"before them (loads WeasyPrint and the fonts, not included) took {first_ms:.0f} ms.")
-    return False
 
 
 def _maintenance_connection(config: dict):
@@ -430,41 +130,435 @@ def database_drop() -> None:
             sql.Identifier(config["NAME"])))
 
 
-def report(*, args, database, server, parse_ms, raw, persisted, queries) -> None:
-    n = args.n
+# ---------------------------------------------------------------------------------------------
+# Recording what the engine hands SpiffWorkflow
+
+
+class Recorder:
+    """Wraps ``engine.runtime``'s calls into SpiffWorkflow and keeps, per case, what the engine
+    handed the library: the seed data, each completed task (its spec, which of the ready
+    tasks of that spec it was, its data), each timer sweep and each message. Cases are told
+    apart by ``record_key`` in the workflow's data (several cases of one campaign), else all
+    calls belong to one case."""
+
+    def __init__(self, record_key: str | None):
+        self.record_key = record_key
+        self.scripts: dict = defaultdict(list)
+
+    def _key(self, data: dict):
+        return data.get(self.record_key) if self.record_key else None
+
+    def patches(self):
+        from uuid import UUID
+
+        from SpiffWorkflow.util.task import TaskState
+
+        from engine import runtime
+
+        real = {name: getattr(runtime, name) for name in
+                ("new_workflow", "complete_task", "fire_timers", "send_message")}
+
+        def new_workflow(spec_json, data):
+            self.scripts[self._key(data)].append(("start", copy.deepcopy(data)))
+            return real["new_workflow"](spec_json, data)
+
+        def complete_task(workflow, task_id, data):
+            task = workflow.get_task_from_id(UUID(task_id))
+            name = task.task_spec.bpmn_id
+            same = [t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                    if t.task_spec.bpmn_id == name]
+            self.scripts[self._key(workflow.task_tree.data)].append(
+                ("task", name, same.index(task), copy.deepcopy(data)))
+            return real["complete_task"](workflow, task_id, data)
+
+        def fire_timers(workflow):
+            self.scripts[self._key(workflow.task_tree.data)].append(("timers",))
+            return real["fire_timers"](workflow)
+
+        def send_message(workflow, name, payload):
+            self.scripts[self._key(workflow.task_tree.data)].append(
+                ("message", name, copy.deepcopy(payload)))
+            return real["send_message"](workflow, name, payload)
+
+        return [mock.patch.object(runtime, "new_workflow", new_workflow),
+                mock.patch.object(runtime, "complete_task", complete_task),
+                mock.patch.object(runtime, "fire_timers", fire_timers),
+                mock.patch.object(runtime, "send_message", send_message)]
+
+    def __enter__(self):
+        self._patches = self.patches()
+        for patch in self._patches:
+            patch.start()
+        return self
+
+    def __exit__(self, *exc):
+        for patch in reversed(self._patches):
+            patch.stop()
+
+
+def script_check(key: str, script: list) -> None:
+    from scenarios import check
+
+    check(bool(script) and script[0][0] == "start",
+          f"{key}: the recorded case did not start with a new workflow")
+    check(sum(1 for op in script if op[0] == "start") == 1,
+          f"{key}: the recorded case started {sum(op[0] == 'start' for op in script)} workflows")
+
+
+# ---------------------------------------------------------------------------------------------
+# (a) SpiffWorkflow in memory
+
+
+def raw_parse(case_pk: int):
+    """Parse the definition the engine ran the recorded case on (its BPMN and its DMN tables
+    as stored at deployment) with SpiffBpmnParser."""
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+    from engine.models import Case
+
+    definition = Case.objects.select_related("definition").get(pk=case_pk).definition
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(definition.bpmn_xml.encode())
+    for dmn in definition.dmn_xml:
+        parser.add_dmn_str(dmn.encode())
+    return (parser.get_spec(definition.process_id),
+            parser.get_subprocess_specs(definition.process_id))
+
+
+def raw_instance(spec, subprocess_specs, script: list, timer_wait, steps: dict) -> None:
+    """Replay one recorded case in memory, nothing saved."""
+    import time_machine
+    from scenarios import START, TIMER, add_time, check
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+    from SpiffWorkflow.bpmn.util.event import BpmnEvent
+    from SpiffWorkflow.util.task import TaskState
+
+    from engine.runtime import ScriptEngine
+
+    started = time.perf_counter()
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ScriptEngine())
+    workflow.task_tree.set_data(**copy.deepcopy(script[0][1]))
+    workflow.do_engine_steps()
+    add_time(steps, START, started)
+    for op in script[1:]:
+        started = time.perf_counter()
+        if op[0] == "task":
+            _, name, index, data = op
+            ready = [t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                     if t.task_spec.bpmn_id == name]
+            check(len(ready) > index, f"raw: {name} #{index} is not ready")
+            ready[index].set_data(**copy.deepcopy(data))
+            ready[index].run()
+            workflow.do_engine_steps()
+            label = name
+        elif op[0] == "timers":
+            with time_machine.travel(datetime.now(UTC) + timer_wait, tick=True):
+                workflow.refresh_timers()
+                workflow.do_engine_steps()
+            label = TIMER
+        else:
+            _, name, payload = op
+            definition = next(task.task_spec.event_definition
+                               for task in workflow.get_tasks(state=TaskState.WAITING)
+                               if isinstance(getattr(task.task_spec, "event_definition", None),
+                                             MessageEventDefinition)
+                               and task.task_spec.event_definition.name == name)
+            workflow.send_event(BpmnEvent(definition, payload=copy.deepcopy(payload)))
+            workflow.do_engine_steps()
+            label = f"message {name}"
+        add_time(steps, label, started)
+    check(workflow.is_completed(), "raw: workflow did not complete")
+
+
+class RawRunner:
+    """Times raw instances one at a time, so that they can be interleaved with the engine's
+    cases: both sides then run under the same load (other processes on the machine)."""
+
+    def __init__(self, spec, subprocess_specs, timer_wait):
+        self.spec, self.subprocess_specs, self.timer_wait = spec, subprocess_specs, timer_wait
+        self.elapsed, self.n, self.steps = 0.0, 0, {}
+
+    def warm_up(self, script: list, times: int) -> None:
+        for _ in range(times):
+            raw_instance(self.spec, self.subprocess_specs, script, self.timer_wait, {})
+
+    def one(self, script: list) -> None:
+        started = time.perf_counter()
+        raw_instance(self.spec, self.subprocess_specs, script, self.timer_wait, self.steps)
+        self.elapsed += time.perf_counter() - started
+        self.n += 1
+
+    def result(self) -> dict:
+        return {"elapsed": self.elapsed, "n": self.n, "steps": self.steps}
+
+
+# ---------------------------------------------------------------------------------------------
+# (b) the engine, persisted, and a procedure's whole measurement
+
+
+def _doc_types(case_pk: int) -> list[str]:
+    from engine.models import Document
+
+    return sorted(Document.objects.filter(case=case_pk).values_list("doc_type", flat=True))
+
+
+def measure_instances(scenario, n: int, warmup: int) -> dict:
+    """A procedure filed case by case: one recorded case, warm-up, then (b) and (a)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from scenarios import cases_check
+
+    with Recorder(None) as recorder, CaptureQueriesContext(connection) as queries:
+        recorded_pk = scenario.engine_instance({})
+    script = recorder.scripts[None]
+    script_check(scenario.key, script)
+    doc_types = _doc_types(recorded_pk)
+    raw = RawRunner(*raw_parse(recorded_pk), scenario.timer_wait)
+    for _ in range(warmup):
+        # The queries are counted again on the last warm-up case: the first case of a
+        # procedure fills caches (units, content types) that later cases do not query.
+        with CaptureQueriesContext(connection) as queries:
+            scenario.engine_instance({})
+    raw.warm_up(script, warmup)
+    steps: dict = {}
+    elapsed = 0.0
+    case_pks = []
+    print(f"  (b) engine and (a) raw SpiffWorkflow, interleaved: {n} instances each ...",
+          flush=True)
+    for _ in range(n):
+        started = time.perf_counter()
+        case_pks.append(scenario.engine_instance(steps))
+        elapsed += time.perf_counter() - started
+        raw.one(script)
+    persisted = {"elapsed": elapsed, "n": n, "steps": steps}
+    cases_check(scenario.key, case_pks, doc_types)
+    tasks = sum(1 for op in script if op[0] == "task")
+    return {"raw": raw.result(), "persisted": persisted, "queries": len(queries),
+            "user_tasks": tasks * n, "tasks_per_case": str(tasks), "documents": doc_types}
+
+
+def measure_campaign(scenario, n: int, warmup: int) -> dict:
+    """The annual inspection: a recorded (and warm-up) campaign of warmup + 2 organisations
+    in which the first is drawn for a spot check and the second is not; then the measured
+    campaign of N organisations (another year), and (a) replays the recorded drawn case for
+    as many instances as the measured draw picked and the other one for the rest."""
+    from django.utils import timezone
+    from scenarios import check
+
+    this_year = timezone.localdate().year
+    recorded_orgs = warmup + 2
+    queries: list[int] = []
+    with Recorder(scenario.record_key) as recorder:
+        cases, drawn, _ = scenario.campaign(
+            organisations=recorded_orgs, year=this_year - 1,
+            registered_on=date(this_year - 1, 3, 1), steps={},
+            wanted_draw=lambda chosen, codes: chosen == [codes[0]], queries=queries)
+    by_code = {case.data["credit_code"]: case for case in cases}
+    drawn_code = next(iter(drawn))
+    other_code = next(code for code in by_code if code not in drawn)
+    scripts = {True: recorder.scripts[drawn_code], False: recorder.scripts[other_code]}
+    for script in scripts.values():
+        script_check(scenario.key, script)
+    doc_types = {True: _doc_types(by_code[drawn_code].pk),
+                 False: _doc_types(by_code[other_code].pk)}
+
+    from engine.services import random_draw
+    from workflows.annual_inspection.selectors import SPOT_CHECK_MINIMUM, SPOT_CHECK_RATIO
+
+    # How many of N the draw picks does not depend on the seed.
+    drawn_count = len(random_draw(population=[str(i) for i in range(n)],
+                                  ratio=SPOT_CHECK_RATIO, minimum=SPOT_CHECK_MINIMUM,
+                                  seed="bench"))
+    mix = iter([scripts[True]] * drawn_count + [scripts[False]] * (n - drawn_count))
+    raw = RawRunner(*raw_parse(by_code[other_code].pk), None)
+    raw.warm_up(scripts[False], warmup)
+    steps: dict = {}
+    print(f"  (b) engine: a campaign of {n} organisations, and (a) raw SpiffWorkflow: {n} "
+          f"instances ({drawn_count} drawn), interleaved ...", flush=True)
+    # Organisations registered years ago: a campaign of the year before last has only these.
+    cases, drawn, elapsed = scenario.campaign(
+        organisations=n, year=this_year - 2, registered_on=date(2015, 3, 1),
+        steps=steps, between=lambda: raw.one(next(mix)))
+    check(len(drawn) == drawn_count,
+          f"annual_inspection: {len(drawn)} drawn, expected {drawn_count}")
+    persisted = {"elapsed": elapsed, "n": n, "steps": steps}
+    from engine.models import Case, CaseStatus
+
+    finished = Case.objects.filter(pk__in=[c.pk for c in cases],
+                                   status=CaseStatus.COMPLETED).count()
+    check(finished == n, f"annual_inspection: {finished} of {n} cases finished")
+    for case in cases:
+        expected = doc_types[case.data["credit_code"] in drawn]
+        check(_doc_types(case.pk) == expected,
+              f"annual_inspection: case {case.pk} issued {_doc_types(case.pk)}")
+    per_case = {k: sum(1 for op in s if op[0] == "task") for k, s in scripts.items()}
+    return {"raw": raw.result(), "persisted": persisted,
+            # The recorded campaign's queries shared out among its cases (1 of them drawn).
+            "queries": round(sum(queries) / recorded_orgs),
+            "user_tasks": per_case[True] * len(drawn) + per_case[False] * (n - len(drawn)),
+            "tasks_per_case": f"{per_case[False]} (+{per_case[True] - per_case[False]} for "
+                              f"{len(drawn)} drawn)",
+            "documents": doc_types[False]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Running and reporting
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=50, help="instances per measurement")
+    parser.add_argument("--warmup", type=int, default=3,
+                        help="untimed instances before each measurement")
+    parser.add_argument("--procedures", default=",".join(PROCEDURE_KEYS),
+                        help=f"comma-separated, of: {', '.join(PROCEDURE_KEYS)}")
+    args = parser.parse_args()
+    args.procedures = [p.strip() for p in args.procedures.split(",") if p.strip()]
+    unknown = sorted(set(args.procedures) - set(PROCEDURE_KEYS))
+    if unknown or not args.procedures or args.n < 1 or args.warmup < 0:
+        parser.error(f"--procedures: choose among {', '.join(PROCEDURE_KEYS)}; --n >= 1, "
+                     f"--warmup >= 0" + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
+
+    with tempfile.TemporaryDirectory(prefix="minzheng-bench-") as tmpdir:
+        database = database_prepare(tmpdir)
+        django_setup()
+        from django.db import connection, connections
+
+        try:
+            failed = measure(args, database)
+        finally:
+            connections.close_all()
+            if connection.vendor == "postgresql":
+                database_drop()
+    sys.exit(1 if failed else 0)
+
+
+def measure(args, database: str) -> bool:
+    """Set up, measure (a) and (b) of each procedure, report them, then (c).
+    Returns True when (c) failed."""
+    from django.db import connection
+
+    from engine.tasks import document_render_task
+
+    started_run = time.perf_counter()
+    print("Setting up (migrate, demo seed, deploy) ...", flush=True)
+    database_seed()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite"
+                       else "SHOW server_version")
+        server = f"{connection.vendor} {cursor.fetchone()[0]}"
+    import scenarios
+
+    by_key = {s.key: s for s in (scenarios.TEMPORARY_RELIEF, scenarios.ELDERLY_HOME,
+                                 scenarios.AnnualInspection(), scenarios.CEMETERY,
+                                 scenarios.AFTER_DEATH, scenarios.MARRIAGE_BIRTH)}
+    # Rendering is queued with transaction.on_commit(document_render_task.delay); keep the
+    # document ids instead, so that (b) times the engine and (c) times the rendering.
+    queued: list[int] = []
+    results = {}
+    with mock.patch.object(document_render_task, "delay", new=queued.append):
+        for key in args.procedures:
+            scenario = by_key[key]
+            print(f"{key} ...", flush=True)
+            if scenario.setup:
+                with fast_hashing():
+                    scenario.setup()
+            first_queued = len(queued)
+            measure_one = measure_campaign if scenario.batch else measure_instances
+            results[key] = measure_one(scenario, args.n, args.warmup)
+            results[key]["queued"] = queued[first_queued:]
+            results[key]["load"] = os.getloadavg()[0]
+            report_one(by_key[key], results[key], args.n)
+    report_summary(args=args, database=database, server=server, results=results,
+                   seconds=time.perf_counter() - started_run)
+    if "temporary_relief" not in results:
+        return False
+    relief = results["temporary_relief"]["queued"]
+    return documents_render_report(first=relief[0], document_pks=relief[1:][-RENDER_COUNT:])
+
+
+def documents_render_report(*, first: int, document_pks: list[int]) -> bool:
+    """(c) Render decision PDFs one by one, as the Celery task would: one untimed first
+    render (loads WeasyPrint and the fonts), then ``document_pks`` timed.
+    Returns True when rendering failed."""
+    from engine.documents import document_render
+
     print()
-    print("Temporary relief (临时救助), normal path: application → accept → investigate → "
-          "township_review (2500 元) → 7-day public-notice timer → notice_result (no "
-          "objection) → township_decide (approve) → decision document")
-    print(f"N = {n} instances per measurement, {USER_TASKS} user tasks + 1 timer each, "
-          f"{args.warmup} untimed warm-up instances before each")
+    times = []
+    try:
+        started = time.perf_counter()
+        document_render(document_pk=first)
+        first_ms = (time.perf_counter() - started) * 1000
+        for pk in document_pks:
+            started = time.perf_counter()
+            document = document_render(document_pk=pk)
+            times.append((time.perf_counter() - started) * 1000)
+            if not document.pdf:
+                raise RuntimeError(f"document {pk} has no PDF after rendering")
+    except Exception as exc:  # noqa: BLE001 - (a) and (b) are reported already
+        print(f"(c) PDF rendering FAILED: {type(exc).__name__}: {exc}")
+        return True
+    times.sort()
+    print(f"(c) PDF rendering of {len(times)} temporary-relief decisions (engine.documents."
+          f"document_render, one by one, in this process): mean {sum(times) / len(times):.0f} "
+          f"ms, min {times[0]:.0f} ms, max {times[-1]:.0f} ms per document; the first render "
+          f"before them (loads WeasyPrint and the fonts, not included) took {first_ms:.0f} ms.")
+    return False
+
+
+def _figures(run: dict, user_tasks: int) -> tuple[float, float, float]:
+    """instances/s, ms per instance, ms per user task."""
+    return (run["n"] / run["elapsed"], run["elapsed"] / run["n"] * 1000,
+            run["elapsed"] / user_tasks * 1000)
+
+
+def report_one(scenario, result: dict, n: int) -> None:
+    raw, persisted = result["raw"], result["persisted"]
+    print()
+    print(f"== {scenario.path}")
+    print(f"   user tasks per case: {result['tasks_per_case']}; SQL queries per engine case: "
+          f"{result['queries']}; documents per case: {', '.join(result['documents'])}")
+    print(f"   {'':<34} {'instances/s':>11} {'ms/instance':>12} {'ms/user task':>13}")
+    for label, run in (("(a) raw SpiffWorkflow, in memory", raw),
+                       ("(b) engine, persisted", persisted)):
+        per_s, per_instance, per_task = _figures(run, result["user_tasks"])
+        print(f"   {label:<34} {per_s:>11.1f} {per_instance:>12.2f} {per_task:>13.2f}")
+    print(f"   (b)/(a): {persisted['elapsed'] / raw['elapsed']:.1f}x   (load average "
+          f"{result['load']:.2f})")
+    print(f"   {'mean ms per step':<36} {'per case':>8} {'(a) raw':>9} {'(b) engine':>11}")
+    for label, (total, count) in persisted["steps"].items():
+        raw_total, raw_count = raw["steps"].get(label, (0.0, 0))
+        raw_ms = f"{raw_total / raw_count * 1000:>9.2f}" if raw_count else f"{'-':>9}"
+        print(f"   {label:<36} {count / n:>8.2f} {raw_ms} {total / count * 1000:>11.2f}")
+    print("", flush=True)
+
+
+def report_summary(*, args, database, server, results, seconds) -> None:
+    print()
+    print(f"Summary: N = {args.n} instances per procedure and side, {args.warmup} untimed "
+          f"warm-up instances before each; PDF rendering excluded")
     print(f"Python {platform.python_version()}, SpiffWorkflow {version('SpiffWorkflow')}, "
           f"Django {version('Django')}, {os.cpu_count()} CPUs; database: {database}, {server}")
     # Other processes on the machine skew wall-clock figures: say how busy it was.
-    print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, "
-          f"15 min)")
-    print("Both (a) and (b) use the project's sandboxed script engine "
-          "(engine.runtime.ScriptEngine, RestrictedPython) for conditions, the DMN table and "
-          "the service task.")
-    print(f"(a) parses the diagram + DMN once with SpiffBpmnParser ({parse_ms:.0f} ms, not "
-          f"included) and keeps every workflow in memory.")
-    print("(b) goes through the procedure's forms, workflows.services.application_submit / "
-          "task_submit and engine.services.timers_fire_due; each step locks the case, saves "
-          "the state, inbox rows and audit entries; the decision allocates a document number.")
-    print(f"    {queries} SQL queries per instance. PDF rendering excluded (separate Celery "
-          f"task; measured separately).")
-    print()
-    print(f"{'':<44} {'instances/s':>11} {'ms/instance':>12} {'ms/user task':>13}")
-    print(row("(a) raw SpiffWorkflow, in memory", raw))
-    print(row("(b) engine, persisted", persisted))
-    print(f"slowdown (b)/(a): {persisted['elapsed'] / raw['elapsed']:.1f}x")
-    print("(ms/user task = ms/instance divided by the user tasks; start and timer included)")
-    print()
-    print(f"{'mean ms per step':<24} {'(a) raw':>9} {'(b) engine':>11}")
-    for name in ["start", *[spec_name for spec_name, _, _ in STEPS]]:
-        label = f"{name} (timer)" if name == TIMER else name
-        print(f"{label:<24} {raw['steps'][name] / n * 1000:>9.2f} "
-              f"{persisted['steps'][name] / n * 1000:>11.2f}")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average at the end: "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min); set-up and "
+          f"measurements took {seconds:.0f} s")
+    header = (f"{'procedure':<18} {'tasks':>5} {'(a) inst/s':>10} {'ms/inst':>8} "
+              f"{'ms/task':>8} {'(b) inst/s':>10} {'ms/inst':>8} {'ms/task':>8} "
+              f"{'(b)/(a)':>8} {'SQL/case':>8}")
+    print(header)
+    print("-" * len(header))
+    for key, result in results.items():
+        raw = _figures(result["raw"], result["user_tasks"])
+        persisted = _figures(result["persisted"], result["user_tasks"])
+        ratio = result["persisted"]["elapsed"] / result["raw"]["elapsed"]
+        tasks = result["user_tasks"] / args.n
+        print(f"{key:<18} {tasks:>5.2f} {raw[0]:>10.1f} {raw[1]:>8.2f} {raw[2]:>8.2f} "
+              f"{persisted[0]:>10.1f} {persisted[1]:>8.2f} {persisted[2]:>8.2f} "
+              f"{ratio:>7.1f}x {result['queries']:>8}")
+    print("(tasks = user tasks per case; ms/task = ms per instance / user tasks; the start, "
+          "timers and messages are included)", flush=True)
 
 
 if __name__ == "__main__":
