@@ -233,7 +233,7 @@ def _is_id_number(value: str) -> bool:
         date_type(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
-    check = "10X98765432"[sum(int(d) * w for d, w in zip(value[:17], weights)) % 11]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(value[:17], weights, strict=True)) % 11]
     return check == value[17].upper()
 
 

@@ -11,26 +11,11 @@ from django.db import models
 
 from engine.models import Case, Unit, UnitLevel
 
-# GB 32100-2015 统一社会信用代码: 18 characters from this alphabet (no I, O, S, V, Z).
-CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def credit_code_check_char(first17: str) -> str:
-    """The GB 32100-2015 check character for the first 17 characters of a credit code."""
-    total = sum(CREDIT_CODE_CHARS.index(char) * weight
-                for char, weight in zip(first17, _CREDIT_CODE_WEIGHTS, strict=True))
-    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
-
-
-def validate_credit_code(value: str) -> None:
-    """An 18-character unified social credit code with a valid check character."""
-    if len(value) != 18:
-        raise ValidationError("统一社会信用代码应为18位")
-    if any(char not in CREDIT_CODE_CHARS for char in value):
-        raise ValidationError("统一社会信用代码只能由数字和大写字母组成（不含I、O、S、V、Z）")
-    if credit_code_check_char(value[:17]) != value[17]:
-        raise ValidationError("统一社会信用代码校验位不正确，请核对后重新输入")
+from ..common.fields import (  # noqa: E402,F401 - re-exported for migrations and demo
+    CREDIT_CODE_CHARS,
+    credit_code_check_char,
+    validate_credit_code,
+)
 
 
 class OrgType(models.TextChoices):

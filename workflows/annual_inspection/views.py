@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .models import InspectionCampaign, SpotCheckDraw
 from .selectors import abnormal_directory, conclusions_published
-from .services import staff_county, campaign_open, spot_check_draw
+from .services import campaign_open, spot_check_draw, staff_county
 
 
 class CampaignForm(forms.Form):

@@ -3,7 +3,6 @@
 One application form serves both kinds of cemetery; the fields a kind needs are checked in
 ``clean()`` so that the errors name exactly what is missing for that kind.
 """
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -13,7 +12,13 @@ from django.utils import timezone
 
 from engine.models import Unit, UnitLevel
 
-from ..common.fields import AmountField, AttachmentsField, PhoneField
+from ..common.fields import (  # noqa: F401 - credit_code_check_char is used by demo/tests
+    AmountField,
+    AttachmentsField,
+    CreditCodeField,
+    PhoneField,
+    credit_code_check_char,
+)
 from ..common.forms import TaskForm
 from .selectors import department_label, department_results, dissent_reason, dissenting_departments
 
@@ -39,43 +44,6 @@ REQUIRED = "此项为必填项"
 
 def banned_zone_labels(codes) -> list[str]:
     return [BANNED_ZONE_LABELS[code] for code in codes or [] if code in BANNED_ZONE_LABELS]
-
-
-# ---------------------------------------------------------------------------------------------
-# Unified social credit code (统一社会信用代码, GB 32100-2015)
-
-_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def credit_code_check_char(first17: str) -> str:
-    """The GB 32100-2015 check character for the first 17 characters of a credit code."""
-    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS,
-                                                            strict=True))
-    return _CREDIT_CHARS[(31 - total % 31) % 31]
-
-
-def validate_credit_code(value: str) -> None:
-    if not re.fullmatch(r"[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}", value):
-        raise ValidationError("统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、S、V、Z）")
-    if credit_code_check_char(value[:17]) != value[17]:
-        raise ValidationError("统一社会信用代码校验位不正确，请核对后重新输入")
-
-
-class CreditCodeField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", "统一社会信用代码")
-        kwargs.setdefault("max_length", 18)
-        super().__init__(**kwargs)
-        self.error_messages["max_length"] = "统一社会信用代码应为18位"
-
-    def to_python(self, value):
-        return (super().to_python(value) or "").strip().upper()
-
-    def validate(self, value):
-        super().validate(value)
-        if value:
-            validate_credit_code(value)
 
 
 class PositiveDecimalField(forms.DecimalField):

@@ -2,7 +2,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from workflows.annual_inspection.models import credit_code_check_char, validate_credit_code
+from workflows.common.fields import credit_code_check_char, validate_credit_code
 
 
 # The worked example of GB 32100-2015 and a published business licence.

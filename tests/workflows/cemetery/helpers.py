@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from engine.models import HumanTask, TaskStatus
 from engine.selectors import task_list_for_user
-from workflows.cemetery.forms import credit_code_check_char
+from workflows.common.fields import credit_code_check_char
 from workflows.registry import procedure_get
 from workflows.services import application_form_uploads, application_submit, task_submit
 

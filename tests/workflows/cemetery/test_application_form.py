@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from engine.models import Unit
-from workflows.cemetery.forms import credit_code_check_char, validate_credit_code
+from workflows.common.fields import credit_code_check_char, validate_credit_code
 
 from .helpers import (
     CREDIT_CODE,
@@ -99,7 +99,7 @@ def test_credit_code_error_is_shown_on_the_form(village):
     form = application_form(operating_data(village, credit_code="91330702MA2H0000IO"),
                             operating_files())
     assert not form.is_valid()
-    assert "18位" in form.errors["credit_code"][0]
+    assert "不含I、O、S、V、Z" in form.errors["credit_code"][0]
 
 
 def test_villages_are_narrowed_to_the_filers_jurisdiction(village):
