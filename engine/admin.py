@@ -57,3 +57,20 @@ class AuditEntryAdmin(admin.ModelAdmin):
 class DocumentAdmin(admin.ModelAdmin):
     list_display = ["number", "title", "case", "status", "issued_on"]
     exclude = ["pdf"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["notification", "channel", "status", "attempts", "sent_at"]
+    list_filter = ["channel", "status"]
+
+
+admin.site.register(CaseCopy)
+admin.site.register(Substitution)
+admin.site.register(Quota)
