@@ -3,11 +3,16 @@ from django.contrib import admin
 from .models import (
     AuditEntry,
     Case,
+    CaseCopy,
     Document,
     HumanTask,
+    Notification,
+    NotificationDelivery,
     ProcessDefinition,
+    Quota,
     Role,
     RoleAssignment,
+    Substitution,
     Unit,
 )
 
