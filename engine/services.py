@@ -240,12 +240,15 @@ def _candidate_unit(village: Unit, role: Role | None) -> Unit | None:
 
 
 def _due_at(properties: dict, county: Unit | None, now) -> object:
+    """The due time from the task's ``due_hours`` (when set and non-zero) or
+    ``due_working_days`` on the county's calendar; None when the diagram gives neither."""
     settings = county.settings if county else {}
-    if "due_working_days" in properties:
-        return add_working_days(timezone.localtime(now),
-                                int(float(properties["due_working_days"])), settings)
-    if "due_hours" in properties:
-        return now + timedelta(hours=float(properties["due_hours"]))
+    hours = properties.get("due_hours")
+    if hours not in (None, "") and float(hours) > 0:
+        return now + timedelta(hours=float(hours))
+    days = properties.get("due_working_days")
+    if days not in (None, ""):
+        return add_working_days(timezone.localtime(now), int(float(days)), settings)
     return None
 
 

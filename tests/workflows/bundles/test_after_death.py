@@ -227,3 +227,20 @@ def test_application_form_errors_are_chinese_and_keep_the_input(village):
     assert form.errors["deceased_id_number"] == ["逝者身份证号码不能与申请人相同"]
     form = form_class(data=after_death_data(village, death_date="1940-01-01"))
     assert form.errors["death_date"] == ["死亡日期不能早于逝者出生日期"]
+
+
+def test_time_limits_per_item_come_from_the_table(applicant, village):
+    """户口注销 within 2 working days, 火化证明 within 4 hours, the rest within 5 (the
+    department table's columns, which a supervisor edits)."""
+    from datetime import timedelta
+
+    from .helpers import after_death_data, department_done, file_bundle, open_tasks
+
+    case = file_bundle("after_death_bundle", after_death_data(village), user=applicant)
+    department_done(case, "卫健")
+    tasks = {t.task_data["item_name"]: t for t in open_tasks(case)}
+    cremation = next(t for name, t in tasks.items() if "火化" in name)
+    assert cremation.due_at - cremation.created_at <= timedelta(hours=4, seconds=5)
+    hukou = next(t for name, t in tasks.items() if "户口" in name)
+    medical = next(t for name, t in tasks.items() if "医保" in name or "医疗" in name)
+    assert hukou.due_at < medical.due_at
