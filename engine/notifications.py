@@ -10,7 +10,6 @@ Who may urge or copy is jurisdiction, as everywhere else (``engine.selectors``):
 act on a case whose village lies within one of their units. A CC recipient gets read access
 to the case (``case_list_for_user`` includes copied cases) but no jurisdiction over it.
 """
-import json
 import logging
 import re
 import sys
@@ -499,16 +498,10 @@ def _definition_task_properties(definition_pk: int, content_hash: str) -> dict[s
     """{BPMN id: properties} of every task of a definition, read from its stored spec JSON.
     Definitions are immutable, so this is cached per version."""
     from .models import ProcessDefinition
+    from .runtime import task_properties_by_id
 
-    specs = json.loads(ProcessDefinition.objects.values_list("spec_json", flat=True)
-                       .get(pk=definition_pk))
-    found: dict[str, dict] = {}
-    for process in [specs["spec"], *specs.get("subprocess_specs", {}).values()]:
-        for task_spec in process.get("task_specs", {}).values():
-            properties = (task_spec.get("extensions") or {}).get("properties")
-            if task_spec.get("bpmn_id") and properties:
-                found.setdefault(task_spec["bpmn_id"], dict(properties))
-    return found
+    return task_properties_by_id(ProcessDefinition.objects.values_list("spec_json", flat=True)
+                                 .get(pk=definition_pk))
 
 
 def task_spec_properties(definition, spec_name: str) -> dict:

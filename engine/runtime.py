@@ -280,20 +280,6 @@ def is_completed(workflow: BpmnWorkflow) -> bool:
     return workflow.is_completed()
 
 
-def user_task_specs(spec, subprocess_specs) -> list[dict]:
-    """Every user task of a process and its subprocesses: id, name and lane."""
-    from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
-
-    found = []
-    for process_spec in [spec, *subprocess_specs.values()]:
-        for task_spec in process_spec.task_specs.values():
-            if isinstance(task_spec, UserTask):
-                found.append({"id": task_spec.bpmn_id, "name": task_spec.bpmn_name or
-                              task_spec.bpmn_id, "lane": task_spec.lane,
-                              "properties": task_properties(task_spec)})
-    return found
-
-
 def send_message(workflow: BpmnWorkflow, name: str, payload: dict) -> None:
     """Deliver a named BPMN message (e.g. an external result) to a waiting workflow."""
     from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -338,28 +324,6 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     return names
 
 
-def service_task_calls(spec, subprocess_specs) -> list[dict]:
-    """Every service task: its name, operation and literal parameter values (quoted strings
-    unquoted; expressions left as they are)."""
-    import ast
-
-    calls = []
-    for process_spec in [spec, *subprocess_specs.values()]:
-        for task_spec in process_spec.task_specs.values():
-            operation = getattr(task_spec, "operation_name", None)
-            if operation is None:
-                continue
-            params = {}
-            for name, param in (task_spec.operation_params or {}).items():
-                try:
-                    params[name] = ast.literal_eval(param["value"])
-                except (ValueError, SyntaxError):
-                    params[name] = None  # an expression, known only at run time
-            calls.append({"name": task_spec.bpmn_name or task_spec.bpmn_id,
-                          "operation": operation, "params": params})
-    return calls
-
-
 def add_task_data(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
     """Add data to a ready task without completing it (e.g. material the applicant
     supplied while the task waited)."""
@@ -395,3 +359,16 @@ def is_multi_instance_child(workflow: BpmnWorkflow, task_id: str) -> bool:
     task = workflow.get_task_from_id(UUID(task_id))
     parent = task.parent if task is not None else None
     return parent is not None and isinstance(parent.task_spec, MultiInstanceTask)
+
+
+def task_properties_by_id(spec_json: str) -> dict[str, dict]:
+    """{BPMN id: properties} of every task of a stored spec (raw strings, unevaluated), read
+    without rebuilding the workflow: the serialised format is this module's business."""
+    specs = json.loads(spec_json)
+    found: dict[str, dict] = {}
+    for process in [specs["spec"], *specs.get("subprocess_specs", {}).values()]:
+        for task_spec in process.get("task_specs", {}).values():
+            properties = (task_spec.get("extensions") or {}).get("properties")
+            if task_spec.get("bpmn_id") and properties:
+                found.setdefault(task_spec["bpmn_id"], dict(properties))
+    return found

@@ -20,11 +20,11 @@ from .calendar import add_working_days
 from .models import (
     APPLICANT_ROLE,
     Attachment,
-    DefinitionDraft,
     AuditAction,
     AuditEntry,
     Case,
     CaseStatus,
+    DefinitionDraft,
     Document,
     DocumentSequence,
     HumanTask,
