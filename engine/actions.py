@@ -25,7 +25,12 @@ from .models import (
     Substitution,
     TaskStatus,
 )
-from .selectors import case_get_for_user, principals_of, user_can_act_on_task
+from .selectors import (
+    case_get_for_user,
+    principals_of,
+    user_can_act_on_task,
+    user_has_jurisdiction,
+)
 from .services import (
     APPLICANT_SUPPLEMENT,
     CO_SIGN,
@@ -227,9 +232,8 @@ def task_delegate(*, user, task_pk: int, to_user, comment: str) -> HumanTask:
     case, task = _acting_task(user, task_pk)
     if task.lane == APPLICANT_ROLE or task.delegated_by_id:
         raise ActionRefused("该任务不能委派")
-    if to_user.pk == user.pk or not to_user.is_active or not any(
-            case.village_path.startswith(a.unit.path)
-            for a in RoleAssignment.objects.filter(user=to_user).select_related("unit")):
+    if to_user.pk == user.pk or not to_user.is_active or \
+            not user_has_jurisdiction(to_user, case):
         raise ActionRefused("只能委派给本辖区的工作人员")
     task.delegated_by = user
     task.delegate_answer = None
@@ -246,11 +250,6 @@ def task_delegate(*, user, task_pk: int, to_user, comment: str) -> HumanTask:
 # Add and remove signers (加签 / 减签)
 
 
-def _staff_of_case(case: Case, other) -> bool:
-    return any(case.village_path.startswith(a.unit.path)
-               for a in RoleAssignment.objects.filter(user=other).select_related("unit"))
-
-
 @transaction.atomic
 def signer_add(*, user, task_pk: int, signer, position: str, comment: str) -> HumanTask:
     """Add a signer to the open step: "before" — they sign before the owner may complete it;
@@ -260,7 +259,7 @@ def signer_add(*, user, task_pk: int, signer, position: str, comment: str) -> Hu
     case, task = _acting_task(user, task_pk)
     if task.spec_name in (APPLICANT_SUPPLEMENT, CO_SIGN) or task.lane == APPLICANT_ROLE:
         raise ActionRefused("该环节不能加签")
-    if signer.pk == user.pk or not signer.is_active or not _staff_of_case(case, signer):
+    if signer.pk == user.pk or not signer.is_active or not user_has_jurisdiction(signer, case):
         raise ActionRefused("只能加签本辖区的其他工作人员")
     if case.tasks.filter(status=TaskStatus.OPEN, spec_name=CO_SIGN, assignee=signer,
                          task_data__held_task_id=str(task.task_id)).exists():

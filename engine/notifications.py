@@ -44,7 +44,14 @@ from .models import (
     TaskStatus,
     UnitLevel,
 )
-from .selectors import case_get_for_user, is_staff_member, role_assignments
+from .selectors import (
+    case_get_for_user,
+    is_staff_member,
+    role_assignments,
+    staff_over_village,
+    unit_paths_containing,
+    user_has_jurisdiction,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -270,20 +277,6 @@ def notification_get_for_user(user, pk) -> Notification:
 # Who a task is offered to, who has jurisdiction
 
 
-def _ancestor_paths(village_path: str) -> list[str]:
-    """"/1/4/9/" → ["/1/", "/1/4/", "/1/4/9/"]: the units containing the village."""
-    parts = [p for p in village_path.split("/") if p]
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
-def users_holding_role(*, role: str, village_path: str) -> QuerySet:
-    """Users holding ``role`` at a unit containing the village (the same rule as
-    ``engine.selectors._offered_q``, read the other way round)."""
-    return get_user_model().objects.filter(
-        is_active=True, role_assignments__role_id=role,
-        role_assignments__unit__path__in=_ancestor_paths(village_path)).distinct()
-
-
 def _with_substitutes(holders: QuerySet) -> QuerySet:
     """``holders`` plus their substitutes (代理) on duty today, as ``engine.selectors``
     offers them the same tasks."""
@@ -299,7 +292,7 @@ def task_offered_users(task: HumanTask) -> QuerySet:
     village (the applicant for the applicant's own steps, or the village staff when the case
     was filed on someone's behalf), plus their substitutes on duty today."""
     user_model = get_user_model()
-    paths = _ancestor_paths(task.village_path)
+    paths = unit_paths_containing(task.village_path)
     if task.lane == APPLICANT_ROLE:
         if task.case.applicant_id:
             base = Q(pk=task.case.applicant_id)
@@ -318,12 +311,6 @@ def task_handlers(task: HumanTask) -> list:
     if task.assignee_id:
         return list(_with_substitutes(get_user_model().objects.filter(pk=task.assignee_id)))
     return list(task_offered_users(task))
-
-
-def user_has_jurisdiction(user, case: Case) -> bool:
-    """Does one of the user's units contain the case's village? (Read access through a CC
-    copy is not jurisdiction.)"""
-    return any(case.village_path.startswith(a.unit.path) for a in role_assignments(user))
 
 
 def _require_jurisdiction(user, case_pk: int, what: str) -> Case:
@@ -392,7 +379,7 @@ def copy_recipients_allowed(*, user, case: Case) -> QuerySet:
     """Staff a user may copy a case to: those holding a role at a unit within one of the
     user's own units (e.g. a township's village staff), or over the case's village (who can
     see it anyway, e.g. the county leader). Never outside the sender's jurisdiction."""
-    q = Q(role_assignments__unit__path__in=_ancestor_paths(case.village_path))
+    q = Q(role_assignments__unit__path__in=unit_paths_containing(case.village_path))
     for assignment in role_assignments(user):
         q |= Q(role_assignments__unit__path__startswith=assignment.unit.path)
     return (get_user_model().objects.filter(q, is_active=True).exclude(pk=user.pk)
@@ -402,7 +389,7 @@ def copy_recipients_allowed(*, user, case: Case) -> QuerySet:
 def copy_roles_available(case: Case) -> QuerySet[Role]:
     """Roles held by somebody over the case's village (what "抄送给角色" can name)."""
     return (Role.objects.filter(
-        roleassignment__unit__path__in=_ancestor_paths(case.village_path))
+        roleassignment__unit__path__in=unit_paths_containing(case.village_path))
         .exclude(code=APPLICANT_ROLE).distinct().order_by("code"))
 
 
@@ -422,7 +409,7 @@ def case_copy_send(*, user, case_pk: int, recipients: Iterable,
             if not Role.objects.filter(code=recipient).exclude(code=APPLICANT_ROLE).exists():
                 raise ValidationError(f"未知的角色：{recipient}")
             roles.append(recipient)
-            for holder in users_holding_role(role=recipient, village_path=case.village_path):
+            for holder in staff_over_village(case.village_path, role=recipient):
                 users[holder.pk] = holder
         else:
             users[recipient.pk] = recipient
@@ -553,7 +540,7 @@ def escalation_targets(task: HumanTask, properties: dict) -> tuple[str | None, l
     for role in candidates:
         if not role or (role == task.lane and not declared):
             continue  # a leader's own overdue step goes up a level, not back to them
-        users = [u for u in users_holding_role(role=role, village_path=task.village_path)
+        users = [u for u in staff_over_village(task.village_path, role=role)
                  if u.pk != task.assignee_id]
         if users:
             return role, users

@@ -89,6 +89,29 @@ def _own_offered_q(user) -> Q:
     return q
 
 
+def unit_paths_containing(village_path: str) -> list[str]:
+    """"/1/4/9/" → ["/1/", "/1/4/", "/1/4/9/"]: the paths of the units containing a village."""
+    parts = [p for p in village_path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def staff_over_village(village_path: str, *, role: str | None = None) -> QuerySet:
+    """Active users holding ``role`` (any role when None) at a unit containing the village:
+    ``_own_offered_q`` read the other way round."""
+    from django.contrib.auth import get_user_model
+
+    q = Q(role_assignments__unit__path__in=unit_paths_containing(village_path))
+    if role:
+        q &= Q(role_assignments__role_id=role)
+    return get_user_model().objects.filter(q, is_active=True).distinct()
+
+
+def user_has_jurisdiction(user, case: Case) -> bool:
+    """Does one of the user's units contain the case's village? (Read access through a CC
+    copy is not jurisdiction.)"""
+    return any(case.village_path.startswith(a.unit.path) for a in role_assignments(user))
+
+
 def case_list_for_user(*, user) -> QuerySet[Case]:
     if not user.is_authenticated:
         return Case.objects.none()

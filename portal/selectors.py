@@ -458,22 +458,6 @@ def procedure_pages_for(user) -> list[tuple[str, str]]:
 # Approval actions: who can be chosen
 
 
-def _staff_within(path_prefix_of: str, *, role: str | None = None):
-    from django.contrib.auth import get_user_model
-
-    from engine.models import RoleAssignment
-
-    rows = RoleAssignment.objects.select_related("unit", "user").filter(user__is_active=True)
-    if role:
-        rows = rows.filter(role_id=role)
-    users = {}
-    for row in rows:
-        if path_prefix_of.startswith(row.unit.path):
-            users[row.user.pk] = row.user
-    return sorted(users.values(), key=lambda u: u.username) if users else \
-        list(get_user_model().objects.none())
-
-
 def task_action_context(user, task: HumanTask) -> dict:
     """What the task page's 更多操作 panel offers the user who may act on the task."""
     from engine.actions import returnable_steps
@@ -481,11 +465,13 @@ def task_action_context(user, task: HumanTask) -> dict:
 
     if task.spec_name in (APPLICANT_SUPPLEMENT, CO_SIGN) or task.lane == APPLICANT_ROLE:
         return {}
-    staff = [u for u in _staff_within(task.village_path) if u.pk != user.pk]
+    from engine.selectors import staff_over_village
+
+    staff = list(staff_over_village(task.village_path).exclude(pk=user.pk).order_by("username"))
     return {
         "returnable": [s for s in returnable_steps(task.case) if s.task_id != task.task_id],
-        "transfer_to": [u for u in _staff_within(task.village_path, role=task.lane)
-                        if u.pk != user.pk],
+        "transfer_to": list(staff_over_village(task.village_path, role=task.lane)
+                            .exclude(pk=user.pk).order_by("username")),
         "delegate_to": staff,
         "signers": staff,
         "co_signs": list(task.case.tasks.filter(status=TaskStatus.OPEN, spec_name=CO_SIGN,

@@ -8,9 +8,8 @@ from engine.notifications import (
     copy_roles_available,
     copy_unread_count,
     notification_unread_count,
-    user_has_jurisdiction,
 )
-from engine.selectors import is_staff_member
+from engine.selectors import is_staff_member, user_has_jurisdiction
 
 register = template.Library()
 
