@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .identity import is_id_number
 from .models import Document, DocumentStatus
 from .registry import DocumentType, document_type
 from .seal import SEAL_DIAMETER_MM, seal_png
@@ -225,25 +226,13 @@ def document_template_context(document: Document, doc_type: DocumentType) -> dic
     }
 
 
-def _is_id_number(value: str) -> bool:
-    from datetime import date as date_type
-
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    try:
-        date_type(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    check = "10X98765432"[sum(int(d) * w for d, w in zip(value[:17], weights, strict=True)) % 11]
-    return check == value[17].upper()
-
-
 def _check_printable(document: Document, doc_type: DocumentType, html: str,
                      context: dict) -> None:
     """Last guard before printing: no full ID number, and refusals carry the appeal sentence
     even if a template overrode the block that prints it."""
     # Only strings that are valid ID numbers (check character and birth date) count, so an
     # all-digit unified social credit code may still be printed.
-    id_numbers = {n for n in _ID_NUMBER_RE.findall(str(document.context)) if _is_id_number(n)}
+    id_numbers = {n for n in _ID_NUMBER_RE.findall(str(document.context)) if is_id_number(n)}
     if document.case.applicant_id_number:
         id_numbers.add(document.case.applicant_id_number)
     if any(number.upper() in html.upper() for number in id_numbers):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from . import runtime
 from .calendar import add_working_days
+from .identity import mask_id_number
 from .models import (
     APPLICANT_ROLE,
     Attachment,
@@ -606,13 +607,6 @@ def _case_record_error(case_pk: int, exc: Exception) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Documents
-
-
-def mask_id_number(id_number: str) -> str:
-    """330702199001011234 → 330***********1234 (art. 61 confidentiality)."""
-    if len(id_number) < 8:
-        return id_number
-    return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
 
 
 def _allocate_sequence(*, issuer_code: str, doc_type: str, year: int) -> int:

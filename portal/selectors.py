@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from engine.identity import mask_id_number
 from engine.models import (
     APPLICANT_ROLE,
     AuditAction,
@@ -30,7 +31,6 @@ from engine.selectors import (
     task_list_for_user,
     user_can_act_on_task,
 )
-from engine.services import mask_id_number
 from workflows.common.fields import IdNumberField
 from workflows.registry import Procedure, procedure_get
 

@@ -15,8 +15,8 @@ mechanism is shared; a bundle brings only:
 
 See workflows/bundles/README.md.
 """
+from engine.identity import mask_id_number
 from engine.registry import DocumentType
-from engine.services import mask_id_number
 
 from ..registry import Procedure
 from . import forms
