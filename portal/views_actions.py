@@ -36,6 +36,12 @@ def _run(request, call, success: str) -> bool:
     return True
 
 
+def _after_task_action(ok: bool, task):
+    """The inbox once the task has left the user's hands; otherwise back to the task, where
+    the message says why."""
+    return redirect("portal:inbox") if ok else redirect("portal:task", task.pk)
+
+
 @login_required
 @require_POST
 def task_return_view(request, pk):
@@ -43,7 +49,7 @@ def task_return_view(request, pk):
     ok = _run(request, lambda: actions.task_return(
         user=request.user, task_pk=task.pk, target_pk=int(request.POST.get("target") or 0),
         comment=request.POST.get("comment", "")), "已退回")
-    return redirect("portal:inbox" if ok else "portal:task", *([] if ok else [task.pk]))
+    return _after_task_action(ok, task)
 
 
 @login_required
@@ -53,7 +59,7 @@ def task_return_to_applicant_view(request, pk):
     ok = _run(request, lambda: actions.task_return_to_applicant(
         user=request.user, task_pk=task.pk, missing=request.POST.get("missing", "")),
         "已退回申请人补正材料")
-    return redirect("portal:inbox" if ok else "portal:task", *([] if ok else [task.pk]))
+    return _after_task_action(ok, task)
 
 
 @login_required
@@ -63,7 +69,7 @@ def task_transfer_view(request, pk):
     ok = _run(request, lambda: actions.task_transfer(
         user=request.user, task_pk=task.pk, to_user=_user_or_refuse(request.POST.get("to_user")),
         comment=request.POST.get("comment", "")), "已转办")
-    return redirect("portal:inbox" if ok else "portal:task", *([] if ok else [task.pk]))
+    return _after_task_action(ok, task)
 
 
 @login_required
@@ -73,7 +79,7 @@ def task_delegate_view(request, pk):
     ok = _run(request, lambda: actions.task_delegate(
         user=request.user, task_pk=task.pk, to_user=_user_or_refuse(request.POST.get("to_user")),
         comment=request.POST.get("comment", "")), "已委派，对方办理后将交回您确认")
-    return redirect("portal:inbox" if ok else "portal:task", *([] if ok else [task.pk]))
+    return _after_task_action(ok, task)
 
 
 @login_required
