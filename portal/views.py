@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from engine.actions import previous_form_data, withdrawable
-from engine.models import TaskStatus, Unit, UnitLevel
+from engine.models import CaseStatus, TaskStatus, Unit, UnitLevel
 from engine.selectors import (
     attachment_get_for_user,
     case_get_for_user,
@@ -230,10 +230,9 @@ def case_list(request):
 def case_detail(request, pk):
     case = case_get_for_user(request.user, pk)
     procedure = procedure_of_case(case)
-    may_withdraw = (procedure is not None and procedure.withdraw is not None
-                    and case.status == "running"
-                    and (case.applicant_id == request.user.pk
-                         or (case.applicant_id is None and case.created_by_id == request.user.pk)))
+    may_withdraw = (procedure is not None and procedure.may_withdraw is not None
+                    and case.status == CaseStatus.RUNNING
+                    and procedure.may_withdraw(request.user, case))
     return render(request, "portal/case_detail.html",
                   {**case_page(request.user, case), "now": timezone.now(),
                    "may_withdraw": may_withdraw,

@@ -29,6 +29,9 @@ class Procedure:
     # The applicant takes the application back: fn(*, case_pk, user, reason); raises
     # PermissionDenied / django ValidationError with a Chinese message when not allowed.
     withdraw: Callable | None = None
+    # Who may withdraw a running case: fn(user, case) -> bool (the same rule ``withdraw``
+    # enforces), so pages offer the button to exactly those users.
+    may_withdraw: Callable | None = None
     # Pages of the procedure's own (e.g. the county's inspection campaign): a URL module
     # mounted at p/<key>/ by the portal, and (label, URL name) menu entries for staff.
     urls: str | None = None

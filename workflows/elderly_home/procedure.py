@@ -11,6 +11,7 @@ from engine.registry import DocumentType
 from ..registry import Procedure
 from . import forms
 from .selectors import QUOTA_KEY, application_extra_data
+from .services import application_withdraw, may_withdraw
 
 ASSISTANCE_LABELS = dict(forms.ASSISTANCE_STATUSES)
 DISABILITY_LABELS = dict(forms.DISABILITIES)
@@ -43,12 +44,6 @@ def refusal_context(data: dict) -> dict:
     return {**_household(data), "reason": data.get("refusal_reason", "")}
 
 
-def application_withdraw(*, case_pk: int, user, reason: str):
-    from .services import application_withdraw as withdraw
-
-    return withdraw(case_pk=case_pk, user=user, reason=reason)
-
-
 PROCEDURE = Procedure(
     key="elderly_home_adaptation",
     name="居家适老化改造",
@@ -61,6 +56,7 @@ PROCEDURE = Procedure(
     application_extra_data=application_extra_data,
     quotas=((QUOTA_KEY, "居家适老化改造（户）"),),
     withdraw=application_withdraw,
+    may_withdraw=may_withdraw,
     task_forms={
         "township_review": forms.TownshipReviewForm,
         "supplement": forms.SupplementForm,

@@ -15,7 +15,8 @@ PROCEDURE_KEY = "elderly_home_adaptation"
 WITHDRAW_MESSAGE = "withdraw"
 
 
-def _may_withdraw(user, case: Case) -> bool:
+def may_withdraw(user, case: Case) -> bool:
+    """The applicant, or for a case filed on someone's behalf the village's staff."""
     if case.applicant_id is not None:
         return case.applicant_id == user.pk
     # Filed on behalf (村委会代办): the village staff who act for the applicant withdraw.
@@ -31,7 +32,7 @@ def application_withdraw(*, case_pk: int, user, reason: str) -> Case:
     case = case_get_for_user(user, case_pk)
     if case.procedure != PROCEDURE_KEY:
         raise ValidationError("该案件不是居家适老化改造申请")
-    if not _may_withdraw(user, case):
+    if not may_withdraw(user, case):
         raise PermissionDenied("只有申请人本人（或代办的村协理员）可以撤回申请")
     reason = (reason or "").strip()
     if not reason:
