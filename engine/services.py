@@ -49,6 +49,7 @@ __all__ = [
     "DefinitionError",
     "RuntimeFailure",
     "TaskAlreadyHandled",
+    "ActionRefused",
     "QuotaExceeded",
     "definition_deploy",
     "case_start",
@@ -64,7 +65,13 @@ class TaskAlreadyHandled(Exception):
     """The task was completed, cancelled or claimed by someone else in the meantime."""
 
 
-class QuotaExceeded(Exception):
+class ActionRefused(Exception):
+    """The engine refuses what was asked (a rule that protects a person or the law); the
+    message says why, in Chinese, and nothing was saved. Every path (web form, action view,
+    API, timer) gets the same refusal because the check lives in the service."""
+
+
+class QuotaExceeded(ActionRefused):
     """No place left in a quota (or none set): the step that needed one is refused."""
 
 

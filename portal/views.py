@@ -21,7 +21,7 @@ from engine.selectors import (
     task_get_for_user,
 )
 from engine.services import (
-    QuotaExceeded,
+    ActionRefused,
     RuntimeFailure,
     TaskAlreadyHandled,
     quota_set,
@@ -114,6 +114,8 @@ def apply(request, procedure_key):
                 case = application_submit(procedure=procedure, cleaned_data=form.cleaned_data,
                                           user=request.user, on_behalf=rights.on_behalf,
                                           uploads=application_form_uploads(form))
+            except ActionRefused as exc:
+                form.add_error(None, str(exc))
             except (RuntimeFailure, LookupError) as exc:
                 # The diagram failed (e.g. a supervisor's edit); the form stays filled.
                 form.add_error(None, f"申请未能提交：{exc}。请联系县民政局。")
@@ -169,7 +171,7 @@ def task_detail(request, pk):
             except TaskAlreadyHandled as exc:
                 messages.error(request, str(exc))
                 return redirect(_landing(request.user))
-            except (QuotaExceeded, RuntimeFailure) as exc:
+            except (ActionRefused, RuntimeFailure) as exc:
                 # Nothing was saved; the filled form comes back with the reason.
                 form.add_error(None, str(exc))
             else:
