@@ -2,6 +2,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import SetPasswordForm as DjangoSetPasswordForm
 
 from workflows.common.fields import IdNumberField, PhoneField
 
@@ -16,6 +17,20 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "用户名 / 手机号码"
         self.fields["password"].label = "密码"
+
+
+class SetPasswordForm(DjangoSetPasswordForm):
+    """A first password chosen through a one-time link (bootstrap_county)."""
+
+    error_messages = {"password_mismatch": "两次输入的密码不一致"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "新密码"
+        self.fields["new_password1"].help_text = "至少8位，不能全是数字，不能过于常见或与用户名相似"
+        self.fields["new_password2"].label = "再次输入新密码"
+        for field in self.fields.values():
+            field.error_messages["required"] = "此项为必填项"
 
 
 class RegistrationForm(forms.Form):

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
 from . import verification, views, views_actions
-from .forms import LoginForm
+from .forms import LoginForm, SetPasswordForm
 
 app_name = "portal"
 
@@ -13,6 +13,12 @@ urlpatterns = [
         redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    # One-time link printed by manage.py bootstrap_county (Django's password-reset token).
+    path("password/set/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="portal/password_set.html", form_class=SetPasswordForm,
+        success_url=reverse_lazy("portal:password_set_done")), name="password_set"),
+    path("password/set/done/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="portal/password_set_done.html"), name="password_set_done"),
     path("apply/", views.procedure_index, name="procedures"),
     path("apply/<slug:procedure_key>/", views.apply, name="apply"),
     path("tasks/", views.inbox, name="inbox"),
