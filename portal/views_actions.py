@@ -1,8 +1,6 @@
 """Approval actions on the task and case pages: return, 补正, transfer, delegate, add and
 remove signers, withdraw, suspend / resume / void, substitutes. Each view: access through
 ``engine.selectors``, one call into ``engine.actions``, a message, a redirect."""
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -14,13 +12,41 @@ from engine import actions
 from engine.models import Substitution
 from engine.selectors import case_get_for_user, is_staff_member, task_get_for_user
 
+from .forms_actions import (
+    CommentForm,
+    PersonForm,
+    ReasonForm,
+    ReturnForm,
+    ReturnToApplicantForm,
+    SignerForm,
+    SubstitutionForm,
+    form_errors_text,
+)
 from .selectors import staff_required
 
 _REFUSALS = (actions.ActionRefused, actions.TaskAlreadyHandled)
 
 
-def _user_or_refuse(pk) -> object:
-    user = get_user_model().objects.filter(pk=pk or 0, is_active=True).first()
+class _Malformed(Exception):
+    def __init__(self, form):
+        super().__init__(form_errors_text(form))
+
+
+def _posted(request, form_class) -> dict:
+    """The post's cleaned values, or ``_Malformed`` (answered with a 400) when its shape is
+    wrong: a non-numeric id, an unknown choice, an over-long text."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        raise _Malformed(form)
+    return form.cleaned_data
+
+
+def _bad_request(request, exc: _Malformed):
+    return render(request, "400.html", {"exception": str(exc)}, status=400)
+
+
+def _user_or_refuse(pk: int) -> object:
+    user = get_user_model().objects.filter(pk=pk, is_active=True).first()
     if user is None:
         raise actions.ActionRefused("请选择人员")
     return user
@@ -46,9 +72,13 @@ def _after_task_action(ok: bool, task):
 @require_POST
 def task_return_view(request, pk):
     task = task_get_for_user(request.user, pk)
+    try:
+        post = _posted(request, ReturnForm)
+    except _Malformed as exc:
+        return _bad_request(request, exc)
     ok = _run(request, lambda: actions.task_return(
-        user=request.user, task_pk=task.pk, target_pk=int(request.POST.get("target") or 0),
-        comment=request.POST.get("comment", "")), "已退回")
+        user=request.user, task_pk=task.pk, target_pk=post["target"],
+        comment=post["comment"]), "已退回")
     return _after_task_action(ok, task)
 
 
@@ -56,8 +86,12 @@ def task_return_view(request, pk):
 @require_POST
 def task_return_to_applicant_view(request, pk):
     task = task_get_for_user(request.user, pk)
+    try:
+        post = _posted(request, ReturnToApplicantForm)
+    except _Malformed as exc:
+        return _bad_request(request, exc)
     ok = _run(request, lambda: actions.task_return_to_applicant(
-        user=request.user, task_pk=task.pk, missing=request.POST.get("missing", "")),
+        user=request.user, task_pk=task.pk, missing=post["missing"]),
         "已退回申请人补正材料")
     return _after_task_action(ok, task)
 
@@ -66,9 +100,13 @@ def task_return_to_applicant_view(request, pk):
 @require_POST
 def task_transfer_view(request, pk):
     task = task_get_for_user(request.user, pk)
+    try:
+        post = _posted(request, PersonForm)
+    except _Malformed as exc:
+        return _bad_request(request, exc)
     ok = _run(request, lambda: actions.task_transfer(
-        user=request.user, task_pk=task.pk, to_user=_user_or_refuse(request.POST.get("to_user")),
-        comment=request.POST.get("comment", "")), "已转办")
+        user=request.user, task_pk=task.pk, to_user=_user_or_refuse(post["to_user"]),
+        comment=post["comment"]), "已转办")
     return _after_task_action(ok, task)
 
 
@@ -76,9 +114,13 @@ def task_transfer_view(request, pk):
 @require_POST
 def task_delegate_view(request, pk):
     task = task_get_for_user(request.user, pk)
+    try:
+        post = _posted(request, PersonForm)
+    except _Malformed as exc:
+        return _bad_request(request, exc)
     ok = _run(request, lambda: actions.task_delegate(
-        user=request.user, task_pk=task.pk, to_user=_user_or_refuse(request.POST.get("to_user")),
-        comment=request.POST.get("comment", "")), "已委派，对方办理后将交回您确认")
+        user=request.user, task_pk=task.pk, to_user=_user_or_refuse(post["to_user"]),
+        comment=post["comment"]), "已委派，对方办理后将交回您确认")
     return _after_task_action(ok, task)
 
 
@@ -86,10 +128,13 @@ def task_delegate_view(request, pk):
 @require_POST
 def task_add_signer_view(request, pk):
     task = task_get_for_user(request.user, pk)
+    try:
+        post = _posted(request, SignerForm)
+    except _Malformed as exc:
+        return _bad_request(request, exc)
     _run(request, lambda: actions.signer_add(
-        user=request.user, task_pk=task.pk, signer=_user_or_refuse(request.POST.get("signer")),
-        position=request.POST.get("position", ""), comment=request.POST.get("comment", "")),
-        "已加签")
+        user=request.user, task_pk=task.pk, signer=_user_or_refuse(post["signer"]),
+        position=post["position"], comment=post["comment"]), "已加签")
     return redirect("portal:task", task.pk)
 
 
@@ -97,9 +142,12 @@ def task_add_signer_view(request, pk):
 @require_POST
 def task_remove_signer_view(request, pk):
     co_sign = task_get_for_user(request.user, pk)
+    try:
+        post = _posted(request, CommentForm)
+    except _Malformed as exc:
+        return _bad_request(request, exc)
     _run(request, lambda: actions.signer_remove(user=request.user, co_sign_pk=co_sign.pk,
-                                                comment=request.POST.get("comment", "")),
-         "已减签")
+                                                comment=post["comment"]), "已减签")
     held = co_sign.case.tasks.filter(status="open", task_id=co_sign.task_data.get(
         "held_task_id")).first()
     return redirect("portal:task", held.pk) if held else redirect("portal:case", co_sign.case_id)
@@ -110,13 +158,17 @@ def task_remove_signer_view(request, pk):
 def case_take_back_view(request, pk):
     """撤回: the user takes back the step they completed last."""
     case = case_get_for_user(request.user, pk)
+    try:
+        post = _posted(request, CommentForm)
+    except _Malformed as exc:
+        return _bad_request(request, exc)
     done = actions.withdrawable(request.user, case)
     if done is None:
         messages.error(request, "没有可以撤回的环节：下一环节可能已被认领或办理")
         return redirect("portal:case", case.pk)
     try:
         reopened = actions.task_withdraw(user=request.user, task_pk=done.pk,
-                                         comment=request.POST.get("comment", ""))
+                                         comment=post["comment"])
     except _REFUSALS as exc:
         messages.error(request, str(exc))
         return redirect("portal:case", case.pk)
@@ -139,8 +191,12 @@ def case_state_view(request, pk, action):
     if action not in _CASE_ACTIONS:
         raise PermissionDenied("未知操作")
     call, success = _CASE_ACTIONS[action]
-    _run(request, lambda: call(user=request.user, case_pk=case.pk,
-                               reason=request.POST.get("reason", "")), success)
+    try:
+        post = _posted(request, ReasonForm)
+    except _Malformed as exc:
+        return _bad_request(request, exc)
+    _run(request, lambda: call(user=request.user, case_pk=case.pk, reason=post["reason"]),
+         success)
     return redirect("portal:case", case.pk)
 
 
@@ -149,15 +205,14 @@ def substitutes_view(request):
     """Staff set who acts for them while they are away (代理)."""
     staff_required(request.user)
     if request.method == "POST":
-        try:
-            starts = date.fromisoformat(request.POST.get("starts_on", ""))
-            ends = date.fromisoformat(request.POST.get("ends_on", ""))
-        except ValueError:
-            messages.error(request, "请填写正确的起止日期")
+        form = SubstitutionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form_errors_text(form))
         else:
+            post = form.cleaned_data
             _run(request, lambda: actions.substitution_set(
-                user=request.user, substitute=_user_or_refuse(request.POST.get("substitute")),
-                starts_on=starts, ends_on=ends), "代理人已设置")
+                user=request.user, substitute=_user_or_refuse(post["substitute"]),
+                starts_on=post["starts_on"], ends_on=post["ends_on"]), "代理人已设置")
         return redirect("portal:substitutes")
     from .selectors import substitute_candidates
 

@@ -20,6 +20,7 @@ from engine.notifications import (
 )
 from engine.selectors import case_get_for_user
 
+from .forms_actions import ids_only
 from .selectors import staff_required
 
 PAGE_SIZE = 25
@@ -90,7 +91,7 @@ def case_copy_view(request, pk):
     """抄送: to users (``users``: ids) and/or roles (``roles``: codes) of the sender's
     jurisdiction; anyone outside it is refused with 403 by the service."""
     case = case_get_for_user(request.user, pk)
-    user_ids = [v for v in request.POST.getlist("users") if v.isdigit()]
+    user_ids = ids_only(request.POST.getlist("users"))
     recipients = [*get_user_model().objects.filter(pk__in=user_ids),
                   *request.POST.getlist("roles")]
     try:

@@ -20,6 +20,7 @@ from engine.feel import FeelError
 from engine.layout import bpmn_with_layout
 from engine.services import definition_draft_discard, definition_draft_save
 from engine.validation import Problem
+from portal.forms_actions import ids_only
 from portal.selectors import county_supervised_or_403
 
 from . import selectors
@@ -52,8 +53,8 @@ def editor(request, key):
     county = county_supervised_or_403(request.user)
     procedure = selectors.procedure_or_404(key)
     version = request.GET.get("version")
-    chosen = (selectors.version_or_404(key, int(version), county)
-              if version and version.isdigit() else None)
+    chosen = (selectors.version_or_404(key, ids_only([version])[0], county)
+              if ids_only([version or ""]) else None)
     content = selectors.editor_content(procedure, county, chosen)
     names = selectors.decision_names(content.dmn_xmls)
     config = {
