@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import runtime
+from .errors import ActionRefused
 from .models import (
     APPLICANT_ROLE,
     AuditAction,
@@ -41,10 +42,6 @@ from .services import (
     _lock_case_and_task,
     _principal,
 )
-
-
-class ActionRefused(Exception):
-    """The action is not possible now; the message says why (in Chinese)."""
 
 
 def _require_comment(comment: str, what: str) -> str:

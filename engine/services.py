@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from . import runtime
 from .calendar import add_working_days
+from .errors import ActionRefused
 from .identity import mask_id_number
 from .models import (
     APPLICANT_ROLE,
@@ -63,12 +64,6 @@ __all__ = [
 
 class TaskAlreadyHandled(Exception):
     """The task was completed, cancelled or claimed by someone else in the meantime."""
-
-
-class ActionRefused(Exception):
-    """The engine refuses what was asked (a rule that protects a person or the law); the
-    message says why, in Chinese, and nothing was saved. Every path (web form, action view,
-    API, timer) gets the same refusal because the check lives in the service."""
 
 
 class QuotaExceeded(ActionRefused):
@@ -815,14 +810,22 @@ def random_draw_record(*, purpose: str, population: list[str], ratio: float, min
 
 
 def attachments_add(*, case: Case, task: HumanTask | None, uploads: dict, user) -> list:
-    """Store uploaded files ({form field: [files]}) on the case, with an audit entry."""
+    """Store uploaded files ({form field: [files]}) on the case, with an audit entry.
+
+    Every upload passes here, so the content check is repeated: whatever a form or an API
+    client claims, only a PDF, JPG or PNG that opens is stored (``engine.files``), under the
+    type found in its content. A refused file raises ``FileRefused`` and nothing is stored."""
+    from .files import file_check
+
     stored = []
     for field_name, files in uploads.items():
         for upload in files:
+            upload.seek(0)
             content = upload.read()
+            content_type = file_check(name=upload.name, content=content)
             attachment = Attachment(
                 case=case, task=task, field=field_name, name=upload.name[:200],
-                content_type=getattr(upload, "content_type", "application/octet-stream"),
+                content_type=content_type,
                 size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                 content=content, uploaded_by=user)
             attachment.save()

@@ -6,6 +6,7 @@ from django.urls import reverse
 from engine.models import Case, TaskStatus, Unit
 from portal.models import ApplicantProfile
 from tests.workflows.temporary_relief.helpers import VALID_ID, application_data
+from tests.files import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_applicant_files_for_themselves(client_for, applicant, village):
 
 def test_uploaded_materials_become_case_attachments(client_for, applicant, village):
     data = application_data(village)
-    data["attachments"] = [SimpleUploadedFile("诊断证明.pdf", b"%PDF-1.4\n", "application/pdf")]
+    data["attachments"] = [SimpleUploadedFile("诊断证明.pdf", PDF, "application/pdf")]
     response = client_for(applicant).post(APPLY_URL, data)
     case = Case.objects.get()
     assert response["Location"] == reverse("portal:case", args=[case.pk])

@@ -12,6 +12,7 @@ from tests.workflows.temporary_relief.helpers import (
     id_with_checksum,
     open_task,
 )
+from tests.files import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +242,7 @@ def test_applicant_completes_their_supplement_task(client_for, applicant, townsh
     assert "上一环节：办理“受理审查”" in content and "医院诊断证明" in content
     response = client.post(_url(supplement), {
         "supplement_note": "已补交诊断证明",
-        "attachments": [SimpleUploadedFile("诊断证明.pdf", b"%PDF-1.4\n", "application/pdf")]})
+        "attachments": [SimpleUploadedFile("诊断证明.pdf", PDF, "application/pdf")]})
     assert response["Location"] == reverse("portal:my")
     assert open_task(case, "accept")
     assert HumanTask.objects.get(pk=supplement.pk).completed_by == applicant

@@ -6,6 +6,14 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from engine.files import (
+    DOCUMENTS,
+    FILE_KINDS,
+    MAX_UPLOAD_BYTES,
+    FileRefused,
+    allowed_labels,
+    file_check,
+)
 from engine.identity import id_number_check_char
 
 
@@ -90,20 +98,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-ALLOWED_UPLOAD_TYPES = {
-    "application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png",
-}
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-
-
 class AttachmentsField(forms.FileField):
-    """Several files (PDF, JPG, PNG; at most 10 MB each). Cleaned value: a list of files.
-    Stored as ``engine.models.Attachment`` rows by ``workflows.services``; workflow data
-    never holds file content."""
+    """Several files (by default PDF, JPG or PNG; at most 10 MB each). Cleaned value: a list of
+    files. Each file's type is read from its content (``engine.files.file_check``): a program
+    named .pdf, random bytes, a broken image or an encrypted PDF are refused with a Chinese
+    message. ``kinds`` narrows the allowed types (e.g. ``engine.files.IMAGES`` for photos).
+    Stored as ``engine.models.Attachment`` rows by ``workflows.services``; workflow data never
+    holds file content."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
-        kwargs.setdefault("help_text", "支持 PDF、JPG、PNG，单个文件不超过10MB")
+    def __init__(self, *, kinds=DOCUMENTS, **kwargs):
+        self.kinds = tuple(kinds)
+        extensions = ",".join(ext for mime in self.kinds for ext in FILE_KINDS[mime][1])
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": extensions}))
+        kwargs.setdefault("help_text", f"支持 {allowed_labels(self.kinds)}，单个文件不超过10MB")
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
@@ -114,11 +121,17 @@ class AttachmentsField(forms.FileField):
             return []
         cleaned = [single(item, initial) for item in files]
         for upload in cleaned:
-            content_type = getattr(upload, "content_type", "")
-            if content_type not in ALLOWED_UPLOAD_TYPES:
-                raise ValidationError(f"文件“{upload.name}”格式不支持，请上传 PDF、JPG 或 PNG")
             if upload.size > MAX_UPLOAD_BYTES:
                 raise ValidationError(f"文件“{upload.name}”超过10MB")
+            upload.seek(0)
+            content = upload.read()
+            upload.seek(0)
+            try:
+                # What is stored and served is the type found in the content.
+                upload.content_type = file_check(name=upload.name, content=content,
+                                                 allowed=self.kinds)
+            except FileRefused as exc:
+                raise ValidationError(str(exc)) from None
         return cleaned
 
 

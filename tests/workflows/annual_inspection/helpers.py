@@ -12,6 +12,7 @@ from workflows.annual_inspection.models import InspectionRecord, OrgType
 from workflows.annual_inspection.services import organisation_create
 from workflows.registry import procedure_get
 from workflows.services import task_submit
+from tests.files import PDF
 
 
 def make_org(index, *, name, village, supervisor="", account=None,
@@ -38,7 +39,7 @@ def open_specs(case) -> set[str]:
 
 def report_files():
     return MultiValueDict({"attachments": [
-        SimpleUploadedFile("年检报告书.pdf", b"%PDF-1.4 report", content_type="application/pdf")]})
+        SimpleUploadedFile("年检报告书.pdf", PDF, content_type="application/pdf")]})
 
 
 def report_data(**overrides):

@@ -7,6 +7,7 @@ from engine.selectors import task_list_for_user
 from workflows.common.fields import credit_code_check_char
 from workflows.registry import procedure_get
 from workflows.services import application_form_uploads, application_submit, task_submit
+from tests.files import PDF
 
 PROCEDURE_KEY = "cemetery_approval"
 CREDIT_CODE = "91330702MA2H00001" + credit_code_check_char("91330702MA2H00001")
@@ -18,7 +19,7 @@ DEPARTMENT_USERS = {"自然资源": "wucheng_dept_land", "发改": "wucheng_dept
 
 
 def pdf(name="材料.pdf"):
-    return SimpleUploadedFile(name, b"%PDF-1.4 test", content_type="application/pdf")
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
 def public_data(village, **overrides):

@@ -11,10 +11,9 @@ from engine.selectors import task_list_for_user
 from workflows.elderly_home.demo import demo_applicant_id_number
 from workflows.registry import procedure_get
 from workflows.services import application_form_uploads, application_submit, task_submit
+from tests.files import JPEG, PDF
 
 PROCEDURE_KEY = "elderly_home_adaptation"
-JPEG = b"\xff\xd8\xff\xe0 test photo"
-PDF = b"%PDF-1.4\n% invoice\n"
 
 
 def procedure():
