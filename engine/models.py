@@ -9,7 +9,8 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 
 class UnitLevel(models.TextChoices):
@@ -284,21 +285,49 @@ class AuditEntry(models.Model):
     on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=AuditAction.choices)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before saving (not auto_now_add) because the entry's hash covers it.
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     summary = models.CharField(max_length=300, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # Tamper evidence (engine.audit): position in the case's chain, the previous entry's hash
+    # and this entry's HMAC.
+    chain = models.CharField(max_length=40, blank=True, editable=False)
+    seq = models.PositiveIntegerField(default=0, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["at", "pk"]
         verbose_name_plural = "audit entries"
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"],
+                                               condition=~models.Q(chain=""),
+                                               name="one_audit_entry_per_chain_position")]
 
     def save(self, *args, **kwargs):
+        # The one place every entry passes (objects.create calls it), so chaining cannot be
+        # forgotten by a caller; the database trigger backs up the append-only rule.
         if self.pk is not None:
             raise ValidationError("audit entries are append-only")
-        super().save(*args, **kwargs)
+        from .audit import audit_entry_link
+
+        with transaction.atomic():
+            audit_entry_link(self)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("audit entries are append-only")
+
+
+class AuditChain(models.Model):
+    """The head of one audit chain (a case's, or the system's): its length and last hash.
+    Its row lock serialises appends to the chain."""
+
+    key = models.CharField(max_length=40, unique=True)
+    length = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self):
+        return f"{self.key} ({self.length})"
 
 
 class DocumentSequence(models.Model):

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from engine.actions import previous_form_data, withdrawable
+from engine.audit import audit_verify_case
 from engine.models import CaseStatus, TaskStatus, Unit, UnitLevel
 from engine.selectors import (
     attachment_get_for_user,
@@ -237,6 +238,7 @@ def case_detail(request, pk):
                     and procedure.may_withdraw(request.user, case))
     return render(request, "portal/case_detail.html",
                   {**case_page(request.user, case), "now": timezone.now(),
+                   "audit_check": audit_verify_case(case),
                    "may_withdraw": may_withdraw,
                    "may_take_back": withdrawable(request.user, case),
                    "may_supervise": request.user.has_perm("engine.supervise_unit",
