@@ -74,8 +74,17 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite serialises writers; wait instead of failing with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # SQLite serialises writers. IMMEDIATE takes the write lock when a transaction begins, so
+    # two writers queue for it (with the busy timeout) instead of one failing with "database
+    # is locked" when it upgrades a read lock; WAL lets pages read while the timer loop writes.
+    # select_for_update() is a no-op on SQLite: the IMMEDIATE lock is what serialises advances.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                        "PRAGMA busy_timeout=20000;",
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
