@@ -374,6 +374,8 @@ class Document(models.Model):
     rendered_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Last time the outbox sweep handed a pending render to the broker (engine.outbox).
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at"]
@@ -523,6 +525,8 @@ class NotificationDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Last time the outbox sweep handed it to the broker again (engine.outbox).
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["notification", "channel"],

@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -166,6 +166,7 @@ def notify(*, users: Iterable, kind: str, title: str, body: str = "", case: Case
     per channel (the configured ones unless ``channels`` says otherwise; ``[]`` means the
     notification centre only). Deliveries are enqueued on commit: a rolled-back action sends
     nothing, and nothing is sent inside the web request."""
+    from .outbox import enqueue_on_commit
     from .tasks import notification_deliver_task
 
     channels = notification_channels() if channels is None else channels
@@ -182,9 +183,8 @@ def notify(*, users: Iterable, kind: str, title: str, body: str = "", case: Case
         for channel in channels:
             delivery = NotificationDelivery.objects.create(notification=notification,
                                                            channel=channel)
-            # robust: one channel failing to enqueue must not stop the others.
-            transaction.on_commit(partial(notification_deliver_task.delay, delivery.pk),
-                                  robust=True)
+            # The pending row is the outbox; one channel failing to enqueue stops nothing.
+            enqueue_on_commit(notification_deliver_task, delivery.pk)
         created.append(notification)
     return created
 

@@ -628,6 +628,7 @@ def _allocate_sequence(*, issuer_code: str, doc_type: str, year: int) -> int:
 
 def _document_issue(*, case: Case, doc_type_code: str, data: dict, actor) -> Document:
     """Number a document and queue its rendering; called inside the advancing transaction."""
+    from .outbox import enqueue_on_commit
     from .tasks import document_render_task
 
     doc_type = document_type(doc_type_code)
@@ -648,7 +649,8 @@ def _document_issue(*, case: Case, doc_type_code: str, data: dict, actor) -> Doc
     AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.DOCUMENT,
                               summary=f"出具{document.title} {document.number}",
                               data={"document": str(document.uuid), "number": document.number})
-    transaction.on_commit(lambda: document_render_task.delay(document.pk))
+    # The pending row is the outbox: a broker fault leaves it for the sweep (engine.outbox).
+    enqueue_on_commit(document_render_task, document.pk)
     return document
 
 

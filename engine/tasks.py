@@ -1,5 +1,8 @@
 """Celery adapters: take IDs, call one service, safe to run twice (redelivery happens)."""
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 
 
 @shared_task(name="engine.tasks.timers_fire_due_task", time_limit=300, soft_time_limit=280)
@@ -55,3 +58,25 @@ def deadline_sweep_task() -> dict:
     from .notifications import deadline_sweep
 
     return deadline_sweep()
+
+
+@shared_task(name="engine.tasks.outbox_sweep_task", time_limit=120, soft_time_limit=100)
+def outbox_sweep_task() -> dict:
+    """Periodic sweep (Celery beat): hand again documents and deliveries still pending."""
+    from .outbox import outbox_sweep
+
+    return outbox_sweep()
+
+
+@worker_ready.connect
+def _sweep_at_worker_start(**kwargs) -> None:
+    """A worker that starts (e.g. after one was killed mid-render) hands every pending render
+    and delivery at once instead of waiting for the broker's visibility timeout."""
+    from datetime import timedelta
+
+    from .outbox import outbox_sweep
+
+    try:
+        outbox_sweep(document_after=timedelta(0))
+    except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker starting
+        logging.getLogger(__name__).exception("outbox sweep at worker start failed")

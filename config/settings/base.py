@@ -128,12 +128,23 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A message is acknowledged after its task ran; a worker killed mid-task leaves it to be
+# delivered again (tasks are idempotent). The Redis visibility timeout must exceed the
+# longest countdown (a delivery's last retry waits 16 minutes), or waiting retries would be
+# redelivered early; the outbox sweep (engine.outbox) and every worker start hand lost work
+# again long before that.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1200, "socket_connect_timeout": 3,
+                                   "socket_timeout": 10}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "engine.tasks.timers_fire_due_task", "schedule": 30.0},
     "sweep-deadlines": {"task": "engine.tasks.deadline_sweep_task", "schedule": 300.0},
+    "sweep-outbox": {"task": "engine.tasks.outbox_sweep_task", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

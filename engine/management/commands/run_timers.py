@@ -3,11 +3,13 @@ import time
 from django.core.management.base import BaseCommand
 
 from engine.notifications import deadline_sweep
+from engine.outbox import outbox_sweep
 from engine.services import timers_fire_due
 
 
 class Command(BaseCommand):
-    help = ("Fire due BPMN timers and send deadline reminders/escalations. With --loop, keep "
+    help = ("Fire due BPMN timers, hand pending documents/deliveries again (outbox) and send "
+            "deadline reminders/escalations. With --loop, keep "
             "sweeping (the embedded demo's stand-in for Celery beat when no REDIS_URL is set).")
 
     def add_arguments(self, parser):
@@ -21,6 +23,10 @@ class Command(BaseCommand):
             fired = timers_fire_due()
             if fired:
                 self.stdout.write(f"fired timers of {fired} case(s)")
+            handed = outbox_sweep()
+            if any(handed.values()):
+                self.stdout.write(f"outbox: {handed['documents']} document(s), "
+                                  f"{handed['deliveries']} delivery(ies) handed again")
             if not no_deadlines:
                 swept = deadline_sweep()
                 if any(swept.values()):
