@@ -251,6 +251,7 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     problems += _unsupported_problems(root)
     problems += _camunda_problems(root)
     problems += _human_task_problems(root, known_roles, form_exists)
+    problems += _authority_problems(root)
     problems += _gateway_problems(root)
     problems += _timer_problems(root)
     problems += _expression_problems(root)
@@ -432,6 +433,46 @@ def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
                 "missing_form", element,
                 f"{label(element)}没有可填写的表单：请在属性中设置 form = generic:decision"
                 f"（同意/不同意+意见）或 generic:opinion（意见），或请开发人员提供专用表单"))
+    return problems
+
+
+def _authority_problems(root) -> list[Problem]:
+    """Decision authority (``engine.authority``): ``decision_limit`` and ``decision_grants``
+    are sandbox expressions, ``decision_amount_field`` a form field name."""
+    problems = []
+    for element in _flow_elements(root):
+        if _local(element) not in HUMAN_TASKS:
+            continue
+        properties = spiff_properties(element)
+        limit = properties.get("decision_limit", "").strip()
+        for name, what in (("decision_limit", "审批权限（decision_limit）"),
+                           ("decision_grants", "批准条件（decision_grants）")):
+            source = properties.get(name, "").strip()
+            reasons = expression_reasons(source) if source else []
+            if reasons:
+                problems.append(_problem("unsafe_expression", element,
+                                         f"{label(element)}的{what}表达式“{_short(source)}”"
+                                         f"不能使用：{'；'.join(reasons)}"))
+        if limit and not expression_reasons(limit):
+            try:
+                literal = ast.literal_eval(limit)
+            except (ValueError, SyntaxError):
+                literal = 0  # an expression over the case data: checked when the task opens
+            if isinstance(literal, bool) or not isinstance(literal, (int, float)) or \
+                    literal < 0:
+                problems.append(_problem("decision_limit", element,
+                                         f"{label(element)}的审批权限（decision_limit）“{limit}”"
+                                         f"不是金额：请填写不小于 0 的数字，或计算金额的表达式"
+                                         f"（如决策表输出的 township_limit）"))
+        field = properties.get("decision_amount_field", "").strip()
+        if field and (not field.isidentifier() or field.startswith("_")):
+            problems.append(_problem("decision_amount_field", element,
+                                     f"{label(element)}的批准金额字段（decision_amount_field）"
+                                     f"“{field}”不是合法的表单字段名"))
+        if not limit and (field or properties.get("decision_grants", "").strip()):
+            problems.append(_problem("decision_limit_missing", element,
+                                     f"{label(element)}设置了批准金额字段或批准条件，但没有审批"
+                                     f"权限（decision_limit），不会限制批准金额", "warning"))
     return problems
 
 
