@@ -15,6 +15,7 @@ from engine.actions import signer_add, task_delegate
 from engine.authority import AuthorityExceeded, AuthorityRefused
 from engine.models import AuditEntry, CaseStatus, Document, HumanTask, TaskStatus
 from engine.services import ActionRefused, definition_deploy, task_complete
+from tests.workflows.elderly_home.helpers import pdf_text
 from workflows.registry import procedure_get
 
 from .helpers import complete, file_application, open_task, walk_past_notice, walk_to_notice
@@ -278,7 +279,10 @@ def test_township_sends_a_case_above_its_limit_to_the_county(people):
     assert form.fields["approved_amount"].initial == 5000
     complete(case, people["county_leader"], "county_decide", **_grant("5000"))
     assert case.status == CaseStatus.COMPLETED
-    assert case.documents.get().context["approved_amount"] == 5000
+    document = case.documents.get()
+    assert document.context["approved_amount"] == 5000
+    text = pdf_text(document)
+    assert "给予你户临时救助金人民币" in text and "元（大写：伍仟元整）" in text, text
 
 
 def test_county_sends_a_case_above_its_limit_to_the_collective_decision(people):
