@@ -188,3 +188,28 @@ def test_definition_deploy_refuses_an_unsafe_limit(demo):
         definition_deploy(key="authority_unsafe", name="审批权限测试",
                           bpmn_xml=_diagram(decision_limit="__import__(&quot;os&quot;)"),
                           dmn_xmls=[])
+
+
+def _relief(dmn: str) -> list:
+    from django.conf import settings
+
+    bpmn = (settings.BPMN_DIR / "temporary_relief.bpmn").read_text(encoding="utf-8")
+    return check(bpmn, [dmn])
+
+
+def test_a_threshold_changed_without_its_limit_is_warned():
+    from django.conf import settings
+
+    shipped = (settings.BPMN_DIR / "temporary_relief_limits.dmn").read_text(encoding="utf-8")
+    assert _relief(shipped) == []
+    routed_only = shipped.replace("&lt;= 3000", "&lt;= 1000").replace("3000 &lt; ?",
+                                                                       "1000 &lt; ?")
+    problems = _relief(routed_only)
+    assert [(p.code, p.severity) for p in problems] == [("decision_limit_table", "warning")]
+    assert "“乡镇审批权限（元）” = 3000，但规则的金额分界是 1000、20000" in problems[0].message
+    one_rule_only = shipped.replace(
+        '<outputEntry id="rule_county_township_limit"><text>3000',
+        '<outputEntry id="rule_county_township_limit"><text>1000')
+    problems = _relief(one_rule_only)
+    assert [p.code for p in problems] == ["decision_limit_table"]
+    assert "在各规则中取值不同（1000、3000）" in problems[0].message
