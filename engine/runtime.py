@@ -188,7 +188,7 @@ def task_properties(task_spec) -> dict:
 # multi-instance child can be titled, routed and timed by its item). ``due_*`` may also be
 # plain numbers.
 EXPRESSION_PROPERTIES = ("candidate_role", "candidate_user", "title", "task_data",
-                         "due_working_days", "due_hours")
+                         "due_working_days", "due_hours", "decision_limit")
 
 
 def _evaluate_property(workflow, task, name: str, expression: str):

@@ -277,6 +277,8 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
         code__in=[t.lane for t in ready.values() if t.lane])}
     village = case.village
     county = village.county
+    from .authority import task_data_with_authority
+
     created = []
     for task_id, ready_task in ready.items():
         if task_id in open_rows or task_id in held:
@@ -293,7 +295,7 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
             candidate_unit=_candidate_unit(village, role),
             township=village.ancestor_at(UnitLevel.TOWNSHIP),
             due_at=_due_at(ready_task.properties, county, now), assignee=assignee,
-            task_data=ready_task.data,
+            task_data=task_data_with_authority(ready_task),
         ))
     if created:
         from .notifications import tasks_opened_notify
@@ -451,6 +453,9 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
         raise PermissionDenied("无权办理该任务")
     _ensure_open(task, user)
     principal = _principal(user, task)
+    # The decider's authority (审批权限) is checked before any branch, so a delegate's answer
+    # or a stashed completion above the limit is refused too, not only the final one.
+    _authority_check(task=task, case_data=case.data, form_data=form_data)
     if task.delegated_by_id and task.assignee_id == user.pk and task.delegate_answer is None:
         return _delegate_answer(case=case, task=task, user=user, form_data=form_data)
     if task.spec_name == CO_SIGN:
@@ -467,7 +472,16 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
                                   principal=principal)
 
 
+def _authority_check(*, task, case_data, form_data) -> None:
+    from .authority import completion_check
+
+    completion_check(task=task, case_data=case_data, form_data=form_data)
+
+
 def _complete_diagram_task(*, case, task, user, form_data, principal) -> HumanTask:
+    # Every completion of a diagram task passes here (task page, delegate confirmation,
+    # co-sign stash, signer removal): the last guard of the decider's authority.
+    _authority_check(task=task, case_data=case.data, form_data=form_data)
     workflow, script_engine = _load(case)
     before = dict(case.data)
     if task.spec_name == APPLICANT_SUPPLEMENT:

@@ -251,6 +251,7 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     problems += _unsupported_problems(root)
     problems += _camunda_problems(root)
     problems += _human_task_problems(root, known_roles, form_exists)
+    problems += _authority_problems(root, translated_dmns)
     problems += _gateway_problems(root)
     problems += _timer_problems(root)
     problems += _expression_problems(root)
@@ -433,6 +434,110 @@ def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
                 f"{label(element)}没有可填写的表单：请在属性中设置 form = generic:decision"
                 f"（同意/不同意+意见）或 generic:opinion（意见），或请开发人员提供专用表单"))
     return problems
+
+
+def _authority_problems(root, translated_dmns: list[str]) -> list[Problem]:
+    """Decision authority (``engine.authority``): ``decision_limit`` and ``decision_grants``
+    are sandbox expressions, ``decision_amount_field`` a form field name; a limit taken from
+    a decision table's output column is checked against that table."""
+    problems = _authority_table_problems(root, translated_dmns)
+    for element in _flow_elements(root):
+        if _local(element) not in HUMAN_TASKS:
+            continue
+        properties = spiff_properties(element)
+        limit = properties.get("decision_limit", "").strip()
+        for name, what in (("decision_limit", "审批权限（decision_limit）"),
+                           ("decision_grants", "批准条件（decision_grants）")):
+            source = properties.get(name, "").strip()
+            reasons = expression_reasons(source) if source else []
+            if reasons:
+                problems.append(_problem("unsafe_expression", element,
+                                         f"{label(element)}的{what}表达式“{_short(source)}”"
+                                         f"不能使用：{'；'.join(reasons)}"))
+        if limit and not expression_reasons(limit):
+            try:
+                literal = ast.literal_eval(limit)
+            except (ValueError, SyntaxError):
+                literal = 0  # an expression over the case data: checked when the task opens
+            if isinstance(literal, bool) or not isinstance(literal, (int, float)) or \
+                    literal < 0:
+                problems.append(_problem("decision_limit", element,
+                                         f"{label(element)}的审批权限（decision_limit）“{limit}”"
+                                         f"不是金额：请填写不小于 0 的数字，或计算金额的表达式"
+                                         f"（如决策表输出的 township_limit）"))
+        field = properties.get("decision_amount_field", "").strip()
+        if field and (not field.isidentifier() or field.startswith("_")):
+            problems.append(_problem("decision_amount_field", element,
+                                     f"{label(element)}的批准金额字段（decision_amount_field）"
+                                     f"“{field}”不是合法的表单字段名"))
+        if not limit and (field or properties.get("decision_grants", "").strip()):
+            problems.append(_problem("decision_limit_missing", element,
+                                     f"{label(element)}设置了批准金额字段或批准条件，但没有审批"
+                                     f"权限（decision_limit），不会限制批准金额", "warning"))
+    return problems
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+
+
+def _authority_table_problems(root, translated_dmns: list[str]) -> list[Problem]:
+    """Warnings for a limit column (an output named by a task's ``decision_limit``) that a
+    supervisor's edit left inconsistent: the table routes by amount and states the limits in
+    every rule, so a threshold changed in one place and not the other would route cases to a
+    level whose limit no longer matches. Warned: a limit that differs between rules, and a
+    limit below the table's largest threshold that is none of its thresholds."""
+    from .feel import FeelError, safe_xml
+
+    used = {spiff_properties(element).get("decision_limit", "").strip()
+            for element in _flow_elements(root) if _local(element) in HUMAN_TASKS}
+    used = {name for name in used if name.isidentifier()}
+    problems = []
+    for dmn in translated_dmns if used else ():
+        try:
+            dmn_root = safe_xml(dmn)
+        except (etree.XMLSyntaxError, FeelError):
+            continue
+        for table in dmn_root.iter("{*}decisionTable"):
+            decision = table.getparent()
+            name = decision.get("name") or decision.get("id")
+            outputs = table.findall("{*}output")
+            rules = table.findall("{*}rule")
+            thresholds = {float(number) for rule in rules
+                          for entry in rule.findall("{*}inputEntry")
+                          for number in _NUMBER.findall(entry.findtext("{*}text") or "")}
+            for index, output in enumerate(outputs):
+                if output.get("name") not in used:
+                    continue
+                column = output.get("label") or output.get("name")
+                values = set()
+                for rule in rules:
+                    entries = rule.findall("{*}outputEntry")
+                    text = entries[index].findtext("{*}text") if index < len(entries) else ""
+                    try:
+                        value = ast.literal_eval((text or "").strip())
+                    except (ValueError, SyntaxError):
+                        continue  # an expression (e.g. a multiple of a county setting)
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        values.add(float(value))
+                shown = "、".join(_show_number(v) for v in sorted(values))
+                if len(values) > 1:
+                    problems.append(_problem(
+                        "decision_limit_table", decision,
+                        f"决策表“{name}”的审批权限列“{column}”在各规则中取值不同（{shown}）："
+                        f"同一层级的审批权限不应随金额变化，请检查是否漏改", "warning"))
+                elif values and thresholds and (limit := values.pop()) < max(thresholds) \
+                        and limit not in thresholds:
+                    problems.append(_problem(
+                        "decision_limit_table", decision,
+                        f"决策表“{name}”的审批权限列“{column}” = {_show_number(limit)}，"
+                        f"但规则的金额分界是 "
+                        f"{'、'.join(_show_number(t) for t in sorted(thresholds))}："
+                        f"改了分界时请同时修改审批权限", "warning"))
+    return problems
+
+
+def _show_number(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
 
 
 def _outgoing(process) -> dict[str, list]:

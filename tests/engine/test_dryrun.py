@@ -46,7 +46,7 @@ def test_lower_limit_sends_a_2000_yuan_case_to_the_county(demo, village):
     # and the run stops where the decision needs data nobody gave
     assert not result.finished
     assert "decision" in result.stop_reason
-    assert result.stopped_at == "gw_decision"
+    assert result.stopped_at == "gw_county_authority"  # 报上级审批？ asks for the decision
     # nothing was saved
     assert not Case.objects.exists() and not HumanTask.objects.exists()
     assert not AuditEntry.objects.filter(case__isnull=False).exists()

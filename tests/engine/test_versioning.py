@@ -98,8 +98,10 @@ def test_diff_reports_lanes_and_rule_changes_in_plain_terms():
     assert "新增泳道“county_collective”" in diff.messages
     assert "删除泳道“county_leader”" in diff.messages
     assert [c.message for c in diff.rule_changes] == [
-        "决策表“临时救助审批层级”规则1由“当 救助金额（元） <= 3000 时，审批层级 = \"township\"”"
-        "改为“当 救助金额（元） <= 1000 时，审批层级 = \"township\"”"]
+        "决策表“临时救助审批层级”规则1由“当 救助金额（元） <= 3000 时，审批层级 = \"township\""
+        "，乡镇审批权限（元） = 3000，县民政局审批权限（元） = 20000，一事一议审批上限（元） = 50000”"
+        "改为“当 救助金额（元） <= 1000 时，审批层级 = \"township\""
+        "，乡镇审批权限（元） = 3000，县民政局审批权限（元） = 20000，一事一议审批上限（元） = 50000”"]
     # a table re-drawn in dmn-js has new rule ids: its rules show as removed and added
     redrawn = definition_diff(old, old, old_dmns=[shipped], new_dmns=[draft_dmn])
     assert {c.kind for c in redrawn.rule_changes} == {"rule_added", "rule_removed"}

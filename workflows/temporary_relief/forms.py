@@ -1,7 +1,10 @@
 """Forms of temporary relief (临时救助): the application and each step's form."""
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 
+from engine.authority import yuan
 from engine.models import Unit, UnitLevel
 
 from ..common.fields import (
@@ -210,7 +213,8 @@ class DecisionForm(TaskForm):
     """审批 (township leader, county leader, or collective decision)."""
 
     decision = forms.ChoiceField(label="审批决定", widget=forms.RadioSelect, choices=[
-        ("approve", "同意救助"), ("refuse", "不予救助")])
+        ("approve", "同意救助"), ("refuse", "不予救助"),
+        ("escalate", "超出本级审批权限，报上级审批")])
     approved_amount = AmountField(label="批准救助金额（元）", required=False)
     payment_method = forms.ChoiceField(label="发放方式", choices=PAYMENT_METHODS,
                                        required=False)
@@ -218,12 +222,20 @@ class DecisionForm(TaskForm):
                                        widget=forms.Textarea(attrs={"rows": 2}))
     refusal_reason = forms.CharField(label="不予救助的事实和理由", required=False,
                                      widget=forms.Textarea(attrs={"rows": 3}))
+    # Decision authority (审批权限): above this level's limit the case goes up a level.
+    escalated_amount = AmountField(label="报上级审批的建议金额（元）", required=False)
+    escalation_reason = forms.CharField(label="报上级审批的理由", required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        proposed = self.case_data.get("amount")
+        proposed = self.case_data.get("escalated_amount") or self.case_data.get("amount")
         if proposed:
             self.fields["approved_amount"].initial = proposed
+        self.authority = self.case_data.get("decision_authority") or {}
+        if self.authority.get("limit") is not None:
+            self.fields["approved_amount"].help_text = \
+                f"本级审批权限：≤{yuan(self.authority['limit'])}元"
 
     def clean(self):
         cleaned = super().clean()
@@ -232,10 +244,30 @@ class DecisionForm(TaskForm):
                 self.add_error("approved_amount", "同意救助时必须填写批准金额")
             if not cleaned.get("payment_method"):
                 self.add_error("payment_method", "请选择发放方式")
+            # The engine refuses this too (engine.authority); here only for a nicer message.
+            limit = self.authority.get("limit")
+            amount = cleaned.get("approved_amount")
+            if limit is not None and amount and amount > Decimal(str(limit)):
+                self.add_error("approved_amount",
+                               f"批准金额 {yuan(amount)} 元超过本级审批权限（{yuan(limit)} 元），"
+                               f"请选择“报上级审批”")
         if cleaned.get("decision") == "refuse" and not cleaned.get(
                 "refusal_reason", "").strip():
             self.add_error("refusal_reason", "不予救助必须书面说明事实和理由")
+        if cleaned.get("decision") == "escalate":
+            if not cleaned.get("escalated_amount"):
+                self.add_error("escalated_amount", "报上级审批时请填写建议救助金额")
+            if not cleaned.get("escalation_reason", "").strip():
+                self.add_error("escalation_reason", "报上级审批必须写明理由")
         return cleaned
+
+    def workflow_data(self):
+        data = super().workflow_data()
+        if data.get("decision") == "escalate":
+            # Nothing is granted at this level: the upper level fills in its own amount.
+            data["approved_amount"] = None
+            data["payment_method"] = ""
+        return data
 
 
 class CollectiveDecisionForm(DecisionForm):
@@ -243,6 +275,15 @@ class CollectiveDecisionForm(DecisionForm):
 
     meeting_record = forms.CharField(label="集体研究会议记录（时间、参会人员、结论）",
                                      max_length=3000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The collective decision is the county's highest level: the diagram has no level
+        # above it to send the case to.
+        self.fields["decision"].choices = [
+            choice for choice in self.fields["decision"].choices if choice[0] != "escalate"]
+        for name in ("escalated_amount", "escalation_reason"):
+            del self.fields[name]
 
 
 class UrgentReviewForm(TaskForm):
