@@ -301,15 +301,17 @@ def tasks_due_recount(*, year: int, county=None) -> list[int]:
     at the same moment is not blocked and a finished task keeps its history."""
     from .models import HumanTask, TaskStatus
 
-    tasks = (HumanTask.objects.filter(status=TaskStatus.OPEN,
-                                      due_uncertain_years__contains=[year],
-                                      due_start__isnull=False,
+    # Flagged rows are few; the year is matched here rather than with a JSON ``contains``
+    # lookup, which SQLite (the demo database) does not support.
+    tasks = (HumanTask.objects.filter(status=TaskStatus.OPEN, due_start__isnull=False,
                                       due_working_days__isnull=False)
-             .select_related("village"))
+             .exclude(due_uncertain_years=[]).select_related("village"))
     if county is not None:
         tasks = tasks.filter(village_path__startswith=county.path)
     recounted = []
     for task in tasks:
+        if year not in task.due_uncertain_years:
+            continue
         owner = task.village.county
         calendar = WorkingCalendar.for_county(owner)
         due = calendar.add_working_days(timezone.localtime(task.due_start),
@@ -322,11 +324,11 @@ def tasks_due_recount(*, year: int, county=None) -> list[int]:
 
 def uncertain_task_counts(*, county) -> dict[int, int]:
     """{year: open tasks of the county whose due time crossed that unknown year}."""
-    from .models import HumanTask, TaskStatus
+    from .models import CaseStatus, HumanTask, TaskStatus
 
     counts: dict[int, int] = {}
     for years in (HumanTask.objects.filter(status=TaskStatus.OPEN,
-                                           case__status="running",
+                                           case__status=CaseStatus.RUNNING,
                                            village_path__startswith=county.path)
                   .exclude(due_uncertain_years=[])
                   .values_list("due_uncertain_years", flat=True)):

@@ -61,13 +61,18 @@ def _page(client_for, user, url):
     return response.content.decode()
 
 
+NOTE = "仅向作出审批决定的人员和申请人本人完整显示"
+
+
 def _assert_masked(page):
     assert MASKED_ACCOUNT in page and ACCOUNT not in page
     assert HIDDEN_TEXT in page and DIAGNOSIS not in page
+    assert NOTE in page
 
 
 def _assert_full(page):
     assert ACCOUNT in page and DIAGNOSIS in page
+    assert NOTE not in page
 
 
 @pytest.fixture
