@@ -4,9 +4,9 @@ from django.contrib import admin
 from .calendar import (
     CalendarEntryError,
     calendar_import_parse,
+    calendar_year_check,
     calendar_year_save,
     calendar_year_text,
-    package_covers,
 )
 from .models import (
     AuditEntry,
@@ -117,10 +117,9 @@ class CalendarYearAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         year = cleaned.get("year")
-        if year and package_covers(year):
-            raise forms.ValidationError(f"{year}年的国家节假日已由系统日历数据提供，无需录入")
         if year:
             try:
+                calendar_year_check(year)
                 self.parsed = calendar_import_parse(cleaned.get("entries", ""), year=year)
             except CalendarEntryError as exc:
                 raise forms.ValidationError(exc.messages) from None

@@ -240,6 +240,14 @@ def years_needing_entry(*, county=None, today: date | None = None) -> list[int]:
     return sorted(years)
 
 
+def calendar_year_check(year: int) -> None:
+    """May ``year`` be entered? Not a year the package covers (its data is authoritative)."""
+    if not isinstance(year, int) or year < 2000 or year > 2100:
+        raise CalendarEntryError([f"年份“{year}”不正确，应为2000至2100年之间"])
+    if package_covers(year):
+        raise CalendarEntryError([f"{year}年的国家节假日已由系统日历数据提供，无需录入"])
+
+
 @transaction.atomic
 def calendar_year_save(*, year: int, county, holidays: list[str], workdays: list[str],
                        source: str = "", actor):
@@ -250,10 +258,7 @@ def calendar_year_save(*, year: int, county, holidays: list[str], workdays: list
     due time crossed the year are recounted (``tasks_due_recount``)."""
     from .models import AuditAction, AuditEntry, CalendarYear
 
-    if year < 2000 or year > 2100:
-        raise CalendarEntryError([f"年份{year}不正确"])
-    if package_covers(year):
-        raise CalendarEntryError([f"{year}年的国家节假日已由系统日历数据提供，无需录入"])
+    calendar_year_check(year)
     errors = []
     for label, days in (("休息日", holidays), ("上班日", workdays)):
         for day in days:

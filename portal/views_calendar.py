@@ -14,6 +14,7 @@ from django.utils import timezone
 from engine.calendar import (
     CalendarEntryError,
     calendar_import_parse,
+    calendar_year_check,
     calendar_year_save,
     calendar_year_text,
     package_covers,
@@ -27,7 +28,7 @@ from .selectors import county_supervised_or_403
 
 class CalendarYearForm(forms.Form):
     entries = forms.CharField(
-        label="节假日安排", widget=forms.Textarea(attrs={"rows": 14}),
+        label="节假日安排", max_length=20000, widget=forms.Textarea(attrs={"rows": 14}),
         help_text="每行一个日期（或日期范围）及类型：“休”为放假休息，“班”为调休上班。"
                   "如：2027-01-01 休、2027-02-06 至 2027-02-12 休 春节、2027-02-14 班；"
                   "也可粘贴 CSV（日期,类型,说明）。请以国务院办公厅公布的通知为准。")
@@ -56,13 +57,14 @@ def county_calendar(request):
     county = county_supervised_or_403(request.user)
     today = timezone.localdate()
     rows = _year_rows(county, today)
+    asked = request.GET.get("year") or request.POST.get("year") or ""
     try:
-        year = int(request.GET.get("year") or request.POST.get("year") or 0)
-    except ValueError:
-        year = 0
-    if year and (year < 2000 or year > 2100 or package_covers(year)):
-        messages.error(request, f"{year}年的国家节假日已由系统日历数据提供，无需录入"
-                       if 2000 <= year <= 2100 else "年份不正确")
+        year = int(asked) if asked else 0
+        if year or request.method == "POST":  # a save always names its year
+            calendar_year_check(year)
+    except (ValueError, CalendarEntryError) as exc:
+        messages.error(request, "；".join(exc.messages) if isinstance(exc, CalendarEntryError)
+                       else f"年份“{asked}”不正确")
         return redirect("portal:county_calendar")
     if not year and rows:
         year = next((r["year"] for r in rows if not (r["own"] or r["national"])),

@@ -242,6 +242,16 @@ def test_county_page_lists_the_year_and_refuses_bad_lines(client, supervisor, de
     assert response.status_code == 302 and not CalendarYear.objects.exists()
 
 
+@pytest.mark.parametrize("query", ["", "?year=abc", "?year=99999", "?year=2026"])
+def test_a_save_must_name_a_year_that_may_be_entered(client, supervisor, demo, query):
+    client.force_login(supervisor)
+    response = client.post(reverse("portal:county_calendar") + query,
+                           {"entries": "2027-01-01 休"})
+    assert response.status_code == 302
+    assert not CalendarYear.objects.exists()
+    assert client.get(response["Location"]).status_code == 200
+
+
 def test_county_page_saves_for_the_supervisors_county_only(client, supervisor, demo):
     client.force_login(supervisor)
     client.post(reverse("portal:county_calendar") + "?year=2027",
@@ -288,6 +298,10 @@ def test_product_administrator_enters_the_national_year_in_admin(client, demo, d
     response = client.post(url, {"year": "2027", "county": "", "source": "国办发明电",
                                  "entries": "2027-01-01 休\n2027-01-32 休"})
     assert response.status_code == 200 and "第2行" in response.content.decode()
+    assert not CalendarYear.objects.exists()
+    for year in ("2026", "99999"):
+        response = client.post(url, {"year": year, "county": "", "entries": f"{year}-01-01 休"})
+        assert response.status_code == 200 and "errornote" in response.content.decode()
     assert not CalendarYear.objects.exists()
     response = client.post(url, {"year": "2027", "county": "", "source": "国办发明电",
                                  "entries": "2027-01-01 休"})
