@@ -66,14 +66,22 @@ _PROCEDURES: dict[str, Procedure] = {}
 
 
 def register(procedure: Procedure) -> None:
-    _PROCEDURES[procedure.key] = procedure
     if procedure.visibility is not None:
-        policy = procedure.visibility
-        if policy.deciding_steps is None:
-            policy = replace(policy, deciding_steps=procedure.decision_steps())
-        register_policy(procedure.key, policy)
+        _visibility_register(procedure)
+    _PROCEDURES[procedure.key] = procedure
     for doc_type in procedure.document_types:
         register_document_type(doc_type)
+
+
+def _visibility_register(procedure: Procedure) -> None:
+    policy = procedure.visibility
+    if policy.deciding_steps is None:
+        policy = replace(policy, deciding_steps=procedure.decision_steps())
+    # A misspelt step would silently hide the data from everyone: refuse at start-up.
+    unknown = policy.steps_needed() - set(procedure.task_forms)
+    if unknown:
+        raise ValueError(f"{procedure.key}: visibility names unknown steps {sorted(unknown)}")
+    register_policy(procedure.key, policy)
 
 
 def procedure_get(key: str) -> Procedure:

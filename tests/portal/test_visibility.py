@@ -55,6 +55,21 @@ def test_temporary_relief_declares_its_sensitive_fields_and_deciding_steps(demo)
     assert policy_for("no_such_procedure") == VisibilityPolicy()
 
 
+def test_a_policy_naming_an_unknown_step_is_refused_at_registration(demo):
+    from dataclasses import replace
+
+    from workflows import registry
+
+    procedure = registry.procedure_get("temporary_relief")
+    bad = replace(procedure, key="visibility_typo", document_types=(), visibility=VisibilityPolicy(
+        fields={"bank_account": Sensitive(BANK_ACCOUNT, also_for=("acept",))}))
+    with pytest.raises(ValueError, match="acept"):
+        registry.register(bad)
+    assert policy_for("visibility_typo") == VisibilityPolicy()
+    with pytest.raises(LookupError):
+        registry.procedure_get("visibility_typo")
+
+
 def _page(client_for, user, url):
     response = client_for(user).get(url)
     assert response.status_code == 200, response.status_code
