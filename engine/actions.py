@@ -266,7 +266,8 @@ def signer_add(*, user, task_pk: int, signer, position: str, comment: str) -> Hu
         case=case, procedure=case.procedure, task_id=uuid.uuid4(), spec_name=CO_SIGN,
         form_key="generic:opinion", title=f"{label}：{task.title}", lane=task.lane,
         village=case.village, village_path=case.village_path, township=task.township,
-        candidate_unit=task.candidate_unit, due_at=task.due_at, assignee=signer,
+        candidate_unit=task.candidate_unit, due_at=task.due_at,
+        due_uncertain_years=task.due_uncertain_years, assignee=signer,
         task_data={"held_task_id": str(task.task_id), "position": position,
                    "added_by": user.pk, "comment": comment})
     _audit(case=case, task=task, actor=user, action=AuditAction.SIGNER_ADDED,

@@ -1,7 +1,16 @@
+from django import forms
 from django.contrib import admin
 
+from .calendar import (
+    CalendarEntryError,
+    calendar_import_parse,
+    calendar_year_check,
+    calendar_year_save,
+    calendar_year_text,
+)
 from .models import (
     AuditEntry,
+    CalendarYear,
     Case,
     CaseCopy,
     Document,
@@ -14,6 +23,7 @@ from .models import (
     RoleAssignment,
     Substitution,
     Unit,
+    UnitLevel,
 )
 
 
@@ -79,3 +89,69 @@ class NotificationDeliveryAdmin(admin.ModelAdmin):
 admin.site.register(CaseCopy)
 admin.site.register(Substitution)
 admin.site.register(Quota)
+
+
+# ---------------------------------------------------------------------------------------------
+# Holiday calendar for years the package lacks: the product administrator's entry (for every
+# county when 县 is left empty). Saved through the service, so it is validated, audited and
+# the flagged open tasks are recounted, exactly as from the county's page.
+
+
+class CalendarYearAdminForm(forms.ModelForm):
+    entries = forms.CharField(
+        label="节假日安排", widget=forms.Textarea(attrs={"rows": 14, "cols": 60}),
+        help_text="每行一个日期（或日期范围）及类型，如：2027-01-01 休、"
+                  "2027-02-06 至 2027-02-12 休、2027-02-14 班；也可粘贴 CSV（日期,类型）")
+
+    class Meta:
+        model = CalendarYear
+        fields = ["year", "county", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = Unit.objects.filter(level=UnitLevel.COUNTY)
+        self.fields["county"].help_text = "留空：适用于所有县（区）"
+        if self.instance.pk:
+            self.fields["entries"].initial = calendar_year_text(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        year = cleaned.get("year")
+        if year:
+            try:
+                calendar_year_check(year)
+                self.parsed = calendar_import_parse(cleaned.get("entries", ""), year=year)
+            except CalendarEntryError as exc:
+                raise forms.ValidationError(exc.messages) from None
+        return cleaned
+
+    def validate_unique(self):
+        pass  # the service replaces the year's entry instead of refusing a second one
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    form = CalendarYearAdminForm
+    list_display = ["year", "county", "source", "updated_by", "updated_at"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    has_add_permission = has_change_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a year once entered is corrected, not removed
+
+    def save_model(self, request, obj, form, change):
+        try:
+            entry = calendar_year_save(
+                year=obj.year, county=obj.county, holidays=form.parsed.holidays,
+                workdays=form.parsed.workdays, source=obj.source or "", actor=request.user)
+        except CalendarEntryError as exc:
+            # Reported by the form's clean() for every case we know; kept as a last guard.
+            raise forms.ValidationError(exc.messages) from None
+        obj.pk = entry.pk

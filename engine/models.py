@@ -227,6 +227,12 @@ class HumanTask(models.Model):
     # Deadline sweep bookkeeping: each is sent once.
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Working-day deadlines: what ``due_at`` was counted from, so it can be recounted once a
+    # year's holidays are entered (engine.calendar), and the years it crossed whose national
+    # holidays were unknown then (the due time is flagged "2027年节假日未配置" until then).
+    due_start = models.DateTimeField(null=True, blank=True)
+    due_working_days = models.PositiveIntegerField(null=True, blank=True)
+    due_uncertain_years = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["due_at", "created_at"]
@@ -238,6 +244,13 @@ class HumanTask(models.Model):
 
     def __str__(self):
         return f"{self.title}（{self.case.applicant_name}）"
+
+    @property
+    def due_uncertain_label(self) -> str:
+        """"2027年节假日未配置" when the due time crossed a year without holiday data."""
+        if not self.due_uncertain_years:
+            return ""
+        return "、".join(f"{year}年" for year in self.due_uncertain_years) + "节假日未配置"
 
 
 class AuditAction(models.TextChoices):
@@ -569,3 +582,41 @@ class Substitution(models.Model):
     def clean(self):
         if self.user_id and self.user_id == self.substitute_id:
             raise ValidationError("不能指定自己为代理人")
+
+
+# ---------------------------------------------------------------------------------------------
+# Holiday calendar for years the ``chinesecalendar`` package does not cover yet
+
+
+class CalendarYear(models.Model):
+    """One year's national holidays and make-up working days (调休), entered by an
+    administrator for a year the ``chinesecalendar`` package has no data for (the State
+    Council publishes them in the autumn before; package releases follow later).
+
+    ``county`` null: the product administrator's entry, for every county. A county's
+    supervisor may enter the year for their own county meanwhile; that entry is used for the
+    county's cases instead of the national one. A county's *own* extra days stay in
+    ``Unit.settings`` as before. Changed only through ``engine.calendar.calendar_year_save``.
+    """
+
+    year = models.PositiveIntegerField()
+    county = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    holidays = models.JSONField(default=list, blank=True, help_text="休息日，如 2027-01-01")
+    workdays = models.JSONField(default=list, blank=True, help_text="调休上班日")
+    source = models.CharField(max_length=200, blank=True,
+                              help_text="依据，如 国务院办公厅关于2027年部分节假日安排的通知")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["year", "county_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "county"], name="unique_calendar_year"),
+            models.UniqueConstraint(fields=["year"], condition=models.Q(county__isnull=True),
+                                    name="unique_national_calendar_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年节假日（{self.county.name if self.county_id else '全国'}）"

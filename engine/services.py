@@ -8,7 +8,6 @@ any issued documents together: either all of it happens or none of it does.
 import hashlib
 import json
 import logging
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -16,7 +15,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from . import runtime
-from .calendar import add_working_days
+from .calendar import task_due_fields
 from .errors import ActionRefused
 from .identity import mask_id_number
 from .models import (
@@ -245,14 +244,7 @@ def _candidate_unit(village: Unit, role: Role | None) -> Unit | None:
 def _due_at(properties: dict, county: Unit | None, now) -> object:
     """The due time from the task's ``due_hours`` (when set and non-zero) or
     ``due_working_days`` on the county's calendar; None when the diagram gives neither."""
-    settings = county.settings if county else {}
-    hours = properties.get("due_hours")
-    if hours not in (None, "") and float(hours) > 0:
-        return now + timedelta(hours=float(hours))
-    days = properties.get("due_working_days")
-    if days not in (None, ""):
-        return add_working_days(timezone.localtime(now), int(float(days)), settings)
-    return None
+    return task_due_fields(properties, county, now)["due_at"]
 
 
 def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
@@ -294,7 +286,8 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
             lane=ready_task.lane or "", village=village, village_path=village.path,
             candidate_unit=_candidate_unit(village, role),
             township=village.ancestor_at(UnitLevel.TOWNSHIP),
-            due_at=_due_at(ready_task.properties, county, now), assignee=assignee,
+            # due_at plus what it was counted from and any year without holiday data.
+            **task_due_fields(ready_task.properties, county, now), assignee=assignee,
             task_data=task_data_with_authority(ready_task),
         ))
     if created:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from engine.calendar import uncertain_task_counts
 from engine.models import Unit, UnitLevel
 from engine.reports import open_cases_by_township, overdue_tasks_by_township, step_durations
 from workflows.registry import procedure_get, procedure_list
@@ -105,6 +106,10 @@ def dashboard_figures(*, county: Unit, now: datetime) -> dict:
         "average_label": duration_label(d.average),
     } for d in durations]
     local = timezone.localtime(now)
+    # Open steps whose due time crossed a year without holiday data (engine.calendar).
+    calendar_warnings = [{"year": year, "tasks": count,
+                          "label": f"{year}年节假日未配置：{count}项待办的办理时限暂按周一至周五计算"}
+                         for year, count in uncertain_task_counts(county=county).items()]
     return {
         "county": county.name,
         "generated_at": local.isoformat(timespec="seconds"),
@@ -114,6 +119,7 @@ def dashboard_figures(*, county: Unit, now: datetime) -> dict:
                    "overdue_tasks": sum(t["overdue_tasks"] for t in townships)},
         "townships": townships,
         "steps": steps,
+        "calendar_warnings": calendar_warnings,
     }
 
 

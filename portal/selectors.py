@@ -31,10 +31,12 @@ from engine.selectors import (
     task_list_for_user,
     user_can_act_on_task,
 )
+from engine.visibility import HIDDEN_TEXT, CaseViewer, case_viewer, policy_for
 from workflows.common.fields import IdNumberField
 from workflows.registry import Procedure, procedure_get
 
 VILLAGE_STAFF_ROLE = "village_staff"
+HIDDEN_ATTACHMENT = f"证明材料{HIDDEN_TEXT}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,9 +255,11 @@ def _list_row(label: str, value: list, *, reveal: bool, field_obj=None) -> Row:
 
 
 def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
-              overrides: dict[str, str] | None = None, skip_empty: bool = False) -> list[Row]:
+              overrides: dict[str, str] | None = None, skip_empty: bool = False,
+              visibility: CaseViewer | None = None) -> list[Row]:
     """``data`` (JSON from a form) as rows labelled by ``form_class``'s fields, in its order;
-    keys the form does not know (derived data) are left out."""
+    keys the form does not know (derived data) are left out. ``visibility``: sensitive
+    fields the viewer may not see in full are masked (``engine.visibility``)."""
     if form_class is None:
         return []
     overrides = overrides or {}
@@ -274,6 +278,9 @@ def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
             continue
         if name in overrides:
             rows.append(Row(label=str(field_obj.label), value=overrides[name]))
+        elif visibility is not None and not visibility.sees(name):
+            rows.append(Row(label=str(field_obj.label),
+                            value=str(visibility.value(name, value) or "—")))
         elif isinstance(value, list):
             rows.append(_list_row(str(field_obj.label), value, reveal=reveal,
                                   field_obj=field_obj))
@@ -283,13 +290,20 @@ def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
     return rows
 
 
-def case_rows(case: Case, procedure: Procedure | None, *, reveal: bool) -> list[Row]:
+def _masking_all(case: Case) -> CaseViewer:
+    """The safe default view when the caller names no viewer: every sensitive item masked."""
+    return CaseViewer(policy=policy_for(case.procedure), user_pk=None)
+
+
+def case_rows(case: Case, procedure: Procedure | None, *, reveal: bool,
+              visibility: CaseViewer | None = None) -> list[Row]:
     """The application as filed, labelled by the procedure's application form."""
     form_class = procedure.application_form if procedure else None
     village = case.village
     township = village.parent.name if village.parent_id else ""
     return form_rows(form_class, case.data, reveal=reveal,
-                     overrides={"village": f"{township} {village.name}".strip()})
+                     overrides={"village": f"{township} {village.name}".strip()},
+                     visibility=visibility or _masking_all(case))
 
 
 @dataclass
@@ -302,40 +316,50 @@ class HistoryEntry:
 
 
 def _history_entry(entry: AuditEntry, procedure: Procedure | None, *,
-                   details: bool) -> HistoryEntry:
+                   details: bool, visibility: CaseViewer) -> HistoryEntry:
     rows = []
     if entry.action == AuditAction.ATTACHMENT:
-        names = [item.get("name", "") for item in entry.data.get("attachments", [])]
+        # A file name can tell an illness ("肝癌诊断.pdf"): hidden like the file itself.
+        names = [item.get("name", "") if visibility.sees_upload(item.get("field", ""),
+                                                                 entry.actor_id)
+                 else HIDDEN_ATTACHMENT for item in entry.data.get("attachments", [])]
         rows = [Row(label="文件", value="、".join(names))]
     if entry.action == AuditAction.COMPLETED and entry.task_id and procedure and details:
         try:
             form_class = task_form_class_for(procedure, entry.task)
         except LookupError:
             form_class = None
-        rows = form_rows(form_class, entry.data.get("form", {}), reveal=False, skip_empty=True)
+        rows = form_rows(form_class, entry.data.get("form", {}), reveal=False, skip_empty=True,
+                         visibility=visibility)
     actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else "系统"
     return HistoryEntry(at=entry.at, actor=actor, action=entry.get_action_display(),
                         summary=entry.summary, rows=rows)
 
 
 def case_history(case: Case, procedure: Procedure | None, *, viewer,
-                 staff: bool) -> list[HistoryEntry]:
+                 staff: bool, visibility: CaseViewer | None = None) -> list[HistoryEntry]:
     """The audit trail of a case; completions show the submitted form, labelled. Applicants
     see every step but the form details only of their own submissions: staff opinions and
     investigation findings are internal working papers (what an applicant must act on is
     shown on their task, see ``step_before``)."""
-    return [_history_entry(entry, procedure, details=staff or entry.actor_id == viewer.pk)
+    visibility = visibility or _masking_all(case)
+    return [_history_entry(entry, procedure, details=staff or entry.actor_id == viewer.pk,
+                           visibility=visibility)
             for entry in AuditEntry.objects.filter(case=case).select_related("actor", "task")
             .order_by("at", "pk")]
 
 
-def step_before(task: HumanTask, procedure: Procedure | None) -> HistoryEntry | None:
+def step_before(task: HumanTask, procedure: Procedure | None, *,
+                visibility: CaseViewer | None = None) -> HistoryEntry | None:
     """The completion that led to ``task`` (e.g. 受理审查 returning the application with the
     one-time list of missing material), shown to whoever must now act on it."""
     entry = (AuditEntry.objects.filter(case=task.case_id, action=AuditAction.COMPLETED,
                                        at__lte=task.created_at)
              .exclude(task=task).select_related("actor", "task").order_by("-at", "-pk").first())
-    return _history_entry(entry, procedure, details=True) if entry else None
+    if entry is None:
+        return None
+    return _history_entry(entry, procedure, details=True,
+                          visibility=visibility or _masking_all(task.case))
 
 
 def task_form_class_for(procedure: Procedure | None, task: HumanTask) -> type[forms.Form]:
@@ -392,16 +416,23 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
     if reveal is None:
         reveal = user_may_see_identity(user, case, open_tasks)
     staff = is_staff_member(user)
+    # Bank accounts, diagnoses and certificates: in full only for the applicant and those
+    # deciding (engine.visibility); ``reveal`` above is the ID-number rule.
+    visibility = case_viewer(user, case)
+    attachments = list(case.attachments.select_related("task", "uploaded_by").defer("content"))
+    for attachment in attachments:
+        attachment.hidden = not visibility.sees_attachment(attachment)
     return {
         "staff": staff,
         "case": case,
         "procedure": procedure,
         "open_tasks": open_tasks,
-        "rows": case_rows(case, procedure, reveal=reveal),
-        "history": case_history(case, procedure, viewer=user, staff=staff),
+        "visibility": visibility,
+        "rows": case_rows(case, procedure, reveal=reveal, visibility=visibility),
+        "history": case_history(case, procedure, viewer=user, staff=staff,
+                                visibility=visibility),
         "documents": list(document_list_for_case(case)),
-        "attachments": list(case.attachments.select_related("task", "uploaded_by")
-                            .defer("content")),
+        "attachments": attachments,
         # The one-grant-a-year rule is a matter for the staff deciding, not the applicant.
         "warnings": grant_warnings(case, procedure) if staff else [],
     }

@@ -81,3 +81,10 @@ urlpatterns += [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/data/", dashboard.dashboard_data, name="dashboard_data"),
 ]
+
+# 节假日安排录入 (portal/views_calendar.py).
+from . import views_calendar  # noqa: E402
+
+urlpatterns += [
+    path("county/calendar/", views_calendar.county_calendar, name="county_calendar"),
+]

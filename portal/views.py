@@ -30,6 +30,7 @@ from engine.services import (
     task_release,
     unit_settings_update,
 )
+from engine.visibility import case_viewer
 from workflows.registry import procedure_list
 from workflows.services import application_form_uploads, application_submit, task_submit
 
@@ -183,10 +184,12 @@ def task_detail(request, pk):
             case_data={**case.data, **task.task_data}, initial=previous_form_data(task))
     reveal = access.can_act or (case.applicant_id is not None
                                 and case.applicant_id == request.user.pk)
+    page = case_page(request.user, case, reveal=reveal)
     return render(request, "portal/task.html", {
-        **case_page(request.user, case, reveal=reveal),
+        **page,
         "task": task, "access": access, "form": form, "now": timezone.now(),
-        "step_before": step_before(task, procedure) if access.can_act else None,
+        "step_before": step_before(task, procedure, visibility=page["visibility"])
+        if access.can_act else None,
         "task_actions": task_action_context(request.user, task)
         if access.can_act and task.status == TaskStatus.OPEN else {},
     })
@@ -294,6 +297,8 @@ def document_download(request, uuid):
 def attachment_download(request, uuid):
     """An uploaded file, always as a download (never rendered inline in our origin)."""
     attachment = attachment_get_for_user(request.user, uuid)
+    if not case_viewer(request.user, attachment.case).sees_attachment(attachment):
+        raise PermissionDenied("该材料仅审批人员和申请人本人可以查看")
     return _file_response(attachment.content, content_type=attachment.content_type,
                           filename=attachment.name)
 

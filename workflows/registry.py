@@ -1,11 +1,12 @@
 """What a procedure is, to the rest of the product: a diagram, its tables, its forms and its
 documents. ``engine`` runs diagrams; ``portal`` renders the forms named here."""
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django import forms
 
 from engine.registry import DocumentType, register_document_type
+from engine.visibility import VisibilityPolicy, register_policy
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class Procedure:
     # mounted at p/<key>/ by the portal, and (label, URL name) menu entries for staff.
     urls: str | None = None
     staff_pages: tuple[tuple[str, str], ...] = ()
+    # Sensitive fields and attachments and the steps that decide (engine.visibility): who
+    # sees bank accounts, diagnoses and certificates in full.
+    visibility: VisibilityPolicy | None = None
 
     def task_form_class(self, spec_name: str, form_key: str = "") -> type[forms.Form]:
         """The form of a user task: the procedure's own, else the generic form the diagram
@@ -48,6 +52,12 @@ class Procedure:
             raise LookupError(f"{self.name}的任务 {spec_name} 没有表单")
         return form_class
 
+    def decision_steps(self) -> frozenset[str]:
+        """Steps that decide: their form records a ``decision`` (what the engine audits as
+        作出决定)."""
+        return frozenset(spec for spec, form in self.task_forms.items()
+                         if "decision" in form.base_fields)
+
     def has_form(self, spec_name: str) -> bool:
         return spec_name in self.task_forms or self.default_task_form is not None
 
@@ -56,9 +66,22 @@ _PROCEDURES: dict[str, Procedure] = {}
 
 
 def register(procedure: Procedure) -> None:
+    if procedure.visibility is not None:
+        _visibility_register(procedure)
     _PROCEDURES[procedure.key] = procedure
     for doc_type in procedure.document_types:
         register_document_type(doc_type)
+
+
+def _visibility_register(procedure: Procedure) -> None:
+    policy = procedure.visibility
+    if policy.deciding_steps is None:
+        policy = replace(policy, deciding_steps=procedure.decision_steps())
+    # A misspelt step would silently hide the data from everyone: refuse at start-up.
+    unknown = policy.steps_needed() - set(procedure.task_forms)
+    if unknown:
+        raise ValueError(f"{procedure.key}: visibility names unknown steps {sorted(unknown)}")
+    register_policy(procedure.key, policy)
 
 
 def procedure_get(key: str) -> Procedure:

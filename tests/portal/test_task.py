@@ -28,9 +28,11 @@ def test_staff_who_may_act_see_the_case_and_the_form(client_for, township_staff,
     response = client_for(township_staff).get(_url(accept_task))
     assert response.status_code == 200
     content = response.content.decode()
-    for text in ("张建国", VALID_ID, "罗店镇 罗店村", "突发重大疾病", "2500", "户主突发脑梗住院",
+    for text in ("张建国", VALID_ID, "罗店镇 罗店村", "突发重大疾病", "2500",
                  "办理记录", "发起申请", "受理意见", "提交办理结果", "认领任务"):
         assert text in content, text
+    # Acceptance does not decide: diagnosis and account masked (see test_visibility.py).
+    assert "户主突发脑梗住院" not in content and "6217********0001" in content
     assert response.context["form"] is not None
 
 

@@ -4,6 +4,7 @@ Diagram: bpmn/temporary_relief.bpmn; approval limits: bpmn/temporary_relief_limi
 (supervisors edit the table; the code never names an amount).
 """
 from engine.registry import DocumentType
+from engine.visibility import BANK_ACCOUNT, CONFIDENTIAL, Sensitive, VisibilityPolicy
 
 from ..registry import Procedure
 from . import forms
@@ -54,6 +55,13 @@ PROCEDURE = Procedure(
         "urgent_county_decide": forms.DecisionForm,
         "urgent_paperwork": forms.UrgentPaperworkForm,
     },
+    # 《社会救助暂行办法》 art. 61: the account and the illness are for those deciding (and
+    # the applicant); the acceptance checks must open the certificates to judge completeness.
+    visibility=VisibilityPolicy(
+        fields={"bank_account": Sensitive(BANK_ACCOUNT), "description": Sensitive(CONFIDENTIAL)},
+        attachments={"attachments": Sensitive(CONFIDENTIAL,
+                                              also_for=("accept", "urgent_review"))},
+    ),
     document_types=(
         DocumentType(code="relief_decision", title="临时救助决定书",
                      template="temporary_relief/decision.html", series="救",

@@ -66,6 +66,16 @@
     document.getElementById("step-rows").replaceChildren(...rows);
   }
 
+  function renderCalendarWarnings(figures) {
+    var alerts = (figures.calendar_warnings || []).map(function (warning) {
+      var div = el("div", "⚠ " + warning.label + "。", { "class": "alert alert-warning", role: "alert" });
+      div.appendChild(el("a", "录入" + warning.year + "年节假日",
+                         { href: root.dataset.calendarUrl + "?year=" + warning.year }));
+      return div;
+    });
+    document.getElementById("calendar-warnings").replaceChildren(...alerts);
+  }
+
   function render(figures) {
     document.getElementById("total-open").textContent = figures.totals.open_cases;
     document.getElementById("total-overdue").textContent = figures.totals.overdue_tasks;
@@ -73,6 +83,7 @@
       "card-attention", figures.totals.overdue_tasks > 0);
     renderWorkload(figures);
     renderSteps(figures);
+    renderCalendarWarnings(figures);
   }
 
   function status(text, isError) {
