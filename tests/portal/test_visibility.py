@@ -19,6 +19,7 @@ from engine.visibility import (
     masked,
     policy_for,
 )
+from tests.files import PDF
 from tests.workflows.temporary_relief.helpers import (
     application_data,
     complete,
@@ -94,7 +95,7 @@ def _assert_full(page):
 def filed_with_certificate(client_for, applicant, village):
     """A case 张建国 filed himself with a 诊断证明 attached; waiting for 受理审查."""
     data = application_data(village)
-    data["attachments"] = [SimpleUploadedFile("张建国脑梗诊断.pdf", b"%PDF-1.4\n",
+    data["attachments"] = [SimpleUploadedFile("张建国脑梗诊断.pdf", PDF,
                                               "application/pdf")]
     assert client_for(applicant).post(APPLY_URL, data).status_code == 302
     case = applicant.cases.get()
