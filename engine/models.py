@@ -495,6 +495,7 @@ class NotificationKind(models.TextChoices):
     REMINDER = "reminder", "到期提醒"
     ESCALATION = "escalation", "超时督办"
     RESULT = "result", "办理结果"
+    SYSTEM = "system", "系统提醒"
 
 
 class Notification(models.Model):

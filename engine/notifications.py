@@ -635,3 +635,28 @@ def tasks_opened_notify(*, tasks: list[HumanTask]) -> None:
         notify(users=task_handlers(task), kind=NotificationKind.TASK,
                title=f"新待办：{task.title}（{task.case.applicant_name}）", case=task.case,
                url=_url("portal:task", task.pk), channels=[])
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration errors
+
+
+def configuration_error_report(*, county, where: str, error: str) -> list[Notification]:
+    """A diagram failed while running for someone (an applicant filing, staff completing a
+    step). They are told only that the system is misconfigured; the county's supervisors —
+    who can fix the diagram — get the details in their notification centre (once an hour per
+    message, so a broken step does not flood them)."""
+    from guardian.shortcuts import get_users_with_perms
+
+    logger.error("diagram failed (%s, %s): %s", county, where, error)
+    if county is None:
+        return []
+    title = f"流程运行异常：{where}"[:200]
+    supervisors = [user for user in get_users_with_perms(
+        county, only_with_perms_in=["supervise_unit"], with_superusers=False)
+        if not Notification.objects.filter(user=user, kind=NotificationKind.SYSTEM,
+                                           title=title, body=error[:2000],
+                                           created_at__gte=timezone.now() - timedelta(hours=1)
+                                           ).exists()]
+    return notify(users=supervisors, kind=NotificationKind.SYSTEM, title=title,
+                  body=error[:2000], channels=[])

@@ -155,7 +155,58 @@ def expression_reasons(source: str, *, mode: str = "eval") -> list[str]:
         reasons.append(str(exc))
     except SyntaxError as exc:  # pragma: no cover - ast.parse above catches these first
         reasons.append(f"语法错误：{exc.msg}")
+    if not reasons:
+        reasons += _resource_bombs(tree)
     return list(dict.fromkeys(reasons))
+
+
+# Builtins an expression may call; a sub-expression using no other name is evaluated once at
+# deploy time, within the sandbox's limits, so that a resource bomb is refused before deploy.
+_SANDBOX_CALLABLES = frozenset({
+    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "float", "int", "len", "list",
+    "max", "min", "range", "reversed", "round", "set", "sorted", "str", "sum", "tuple", "zip",
+    "True", "False", "None"})
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _free_names(node) -> set[str]:
+    """Names a sub-expression reads from outside itself (comprehension variables excluded)."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    names = set()
+    for child in ast.iter_child_nodes(node):
+        names |= _free_names(child)
+    if isinstance(node, _COMPREHENSIONS):
+        bound = {target.id for generator in node.generators
+                 for target in ast.walk(generator.target) if isinstance(target, ast.Name)}
+        names -= bound
+    return names
+
+
+def _resource_bombs(tree) -> list[str]:
+    """Sub-expressions built from constants alone (``9**9**7``, ``'a'*10**10``,
+    ``range(10**9)``, a nested comprehension over constants) evaluated in the sandbox: one that
+    exceeds its limits is refused with the limit it hit."""
+    from .sandbox import ExpressionLimitExceeded, SandboxEnvironment
+
+    reasons = []
+    environment = SandboxEnvironment({})
+
+    def visit(node):
+        if isinstance(node, ast.expr) and not isinstance(node, (ast.Constant, ast.Name)) \
+                and not (_free_names(node) - _SANDBOX_CALLABLES):
+            try:
+                environment.evaluate(ast.unparse(node), {})
+            except ExpressionLimitExceeded as exc:
+                reasons.append(f"“{_short(ast.unparse(node))}”{exc}")
+            except Exception:  # noqa: BLE001, S110 - other errors show at run time, not bombs
+                pass
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return reasons
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,6 +449,7 @@ def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
         if _local(element) not in HUMAN_TASKS:
             continue
         properties = spiff_properties(element)
+        problems += _property_expression_problems(element, properties)
         candidate_role = properties.get("candidate_role", "").strip()
         lane = lanes.get(element.get("id"), "")
         if candidate_role:
@@ -433,6 +485,44 @@ def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
                 "missing_form", element,
                 f"{label(element)}没有可填写的表单：请在属性中设置 form = generic:decision"
                 f"（同意/不同意+意见）或 generic:opinion（意见），或请开发人员提供专用表单"))
+    return problems
+
+
+# Properties evaluated as expressions at run time (engine.runtime.EXPRESSION_PROPERTIES) and
+# numbers of hours; candidate_role and decision_* have checks of their own.
+_NUMERIC_PROPERTIES = ("due_working_days", "due_hours", "remind_before_hours")
+_CHECKED_ELSEWHERE = ("candidate_role", "decision_limit", "decision_grants")
+
+
+def _property_expression_problems(element, properties: dict) -> list[Problem]:
+    """Every expression property goes through the same checker as conditions and scripts
+    (``due_working_days``, ``due_hours``, ``candidate_user``, ``title``, ``task_data``...);
+    the numeric ones must be a non-negative number of reasonable size or a safe expression."""
+    from .runtime import EXPRESSION_PROPERTIES
+
+    problems = []
+    for name in (*EXPRESSION_PROPERTIES, "remind_before_hours"):
+        source = properties.get(name, "").strip()
+        if not source or name in _CHECKED_ELSEWHERE:
+            continue
+        if name in _NUMERIC_PROPERTIES:
+            try:
+                number = float(source)
+            except ValueError:
+                if name == "remind_before_hours":  # read as a number, never evaluated
+                    problems.append(_problem("invalid_property", element,
+                                             f"{label(element)}的 {name} 应为数字（小时）"))
+                    continue
+            else:
+                if not (0 <= number <= 3650):
+                    problems.append(_problem("invalid_property", element,
+                                             f"{label(element)}的 {name} 应为0至3650之间的数字"))
+                continue
+        reasons = expression_reasons(source)
+        if reasons:
+            problems.append(_problem("unsafe_expression", element,
+                                     f"{label(element)}的 {name} 表达式“{_short(source)}”"
+                                     f"不能使用：{'；'.join(reasons)}"))
     return problems
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from engine.actions import previous_form_data, withdrawable
 from engine.audit import audit_verify_case
 from engine.models import CaseStatus, TaskStatus, Unit, UnitLevel
+from engine.notifications import configuration_error_report
 from engine.selectors import (
     attachment_get_for_user,
     case_get_for_user,
@@ -58,6 +59,10 @@ from .selectors import (
 from .services import applicant_register
 
 PAGE_SIZE = 25
+
+
+# What an applicant or clerk sees when a diagram fails while running: never the expression.
+CONFIGURATION_ERROR_MESSAGE = "系统配置错误，已通知管理员。您填写的内容已保留，请稍后再试。"
 
 
 def _landing(user) -> str:
@@ -119,8 +124,12 @@ def apply(request, procedure_key):
             except ActionRefused as exc:
                 form.add_error(None, str(exc))
             except (RuntimeFailure, LookupError) as exc:
-                # The diagram failed (e.g. a supervisor's edit); the form stays filled.
-                form.add_error(None, f"申请未能提交：{exc}。请联系县民政局。")
+                # The diagram failed (e.g. a supervisor's edit): the applicant is not shown
+                # the diagram's expression, the supervisors are told; the form stays filled.
+                village = form.cleaned_data["village"]
+                configuration_error_report(county=village.county, where=f"{procedure.name}申请",
+                                           error=str(exc))
+                form.add_error(None, CONFIGURATION_ERROR_MESSAGE)
             else:
                 messages.success(request, f"申请已提交（案件编号 {case.pk}），请留意办理进度。")
                 return redirect("portal:case", pk=case.pk)
@@ -173,9 +182,13 @@ def task_detail(request, pk):
             except TaskAlreadyHandled as exc:
                 messages.error(request, str(exc))
                 return redirect(_landing(request.user))
-            except (ActionRefused, RuntimeFailure) as exc:
+            except ActionRefused as exc:
                 # Nothing was saved; the filled form comes back with the reason.
                 form.add_error(None, str(exc))
+            except RuntimeFailure as exc:
+                configuration_error_report(county=case.village.county,
+                                           where=f"{case.title}·{task.title}", error=str(exc))
+                form.add_error(None, CONFIGURATION_ERROR_MESSAGE)
             else:
                 messages.success(request, f"已办理“{task.title}”（{case.applicant_name}）")
                 return redirect(_landing(request.user))
