@@ -68,7 +68,8 @@ def revocation_context(data: dict) -> dict:
 
 PROCEDURE = Procedure(
     urls="workflows.annual_inspection.urls",
-    staff_pages=(("社会组织年检", "annual_inspection:campaign"),),
+    staff_pages=(("社会组织年检", "annual_inspection:campaign"),
+                 ("社会组织抽查结果", "annual_inspection:spot_checks")),
     key=services.PROCEDURE_KEY,
     name="社会组织年检",
     bpmn="annual_inspection.bpmn",
