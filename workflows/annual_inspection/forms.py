@@ -250,8 +250,13 @@ class OverdueReviewForm(TaskForm):
         _required_in_chinese(self)
         if not self.is_bound:
             data = self.case_data
+            try:
+                deadline = date.fromisoformat(str(data.get("report_deadline")))
+                deadline_text = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+            except ValueError:
+                deadline_text = "报送截止日期"
             self.fields["penalty_facts"].initial = (
-                f"你单位未在{data.get('report_deadline', '')}前报送{data.get('year', '')}"
+                f"你单位未在{deadline_text}前报送{data.get('year', '')}"
                 f"年度年检报告书，未按规定参加{data.get('year', '')}年度年检。")
             self.fields["proposed_penalty"].initial = "warning"
             self.fields["legal_basis"].initial = LEGAL_BASIS
