@@ -19,6 +19,7 @@ register_action("annual_inspection_open_revocation", services.action_open_revoca
 register_action("annual_inspection_record_spot_check", services.action_record_spot_check)
 register_action("org_revocation_revoke", services.action_revoke)
 register_action("annual_inspection_record_late_filing", services.action_record_late_filing)
+register_action("annual_inspection_record_not_filed", services.action_record_not_filed)
 register_action("penalty_decision_check", services.action_penalty_decision_check)
 register_action("penalty_hearing_check", services.action_penalty_hearing_check)
 

@@ -331,6 +331,16 @@ def action_record_late_filing(*, case, params, data, actor) -> None:
     record.save(update_fields=["filed_late_on"])
 
 
+def action_record_not_filed(*, case, params, data, actor) -> None:
+    """The late-filing window closed without a report: the year is recorded as missed (a
+    fact next year's campaign counts; any sanction is the decision branch's business)."""
+    record = _record_for(case)
+    if record.result == InspectionResult.PENDING:
+        record.result = InspectionResult.MISSED
+        record.concluded_on = timezone.localdate()
+        record.save(update_fields=["result", "concluded_on"])
+
+
 def _notice_of(case, doc_type: str) -> Document | None:
     return Document.objects.filter(case=case, doc_type=doc_type).order_by("-pk").first()
 

@@ -73,6 +73,18 @@ def test_a_penalty_without_prior_notice_is_refused(overdue, county_staff, county
              decision_reason="有正当理由，不予处罚")
     assert [d.doc_type for d in Document.objects.filter(case=overdue)] == [
         "inspection_no_penalty"]
+    assert not AbnormalListing.objects.filter(organisation__name="婺城区围棋协会").exists()
+    assert InspectionRecord.objects.get(case=overdue).result == InspectionResult.PENDING
+
+
+def test_late_window_closing_records_the_year_missed_without_a_sanction(overdue, clock):
+    clock.shift(timedelta(days=184))
+    assert timers_fire_due() >= 1
+    overdue.refresh_from_db()
+    assert open_specs(overdue) == {"overdue_review"}  # the sanction is still a person's call
+    assert InspectionRecord.objects.get(case=overdue).result == InspectionResult.MISSED
+    assert not Document.objects.filter(case=overdue).exists()
+    assert not AbnormalListing.objects.filter(organisation__name="婺城区围棋协会").exists()
 
 
 def test_statement_answered_then_decision(overdue, county_staff, county_leader,
