@@ -22,6 +22,8 @@ register_action("annual_inspection_record_late_filing", services.action_record_l
 register_action("annual_inspection_record_not_filed", services.action_record_not_filed)
 register_action("penalty_decision_check", services.action_penalty_decision_check)
 register_action("penalty_hearing_check", services.action_penalty_hearing_check)
+register_action("penalty_hearing_schedule_check",
+                services.action_penalty_hearing_schedule_check)
 
 
 def conclusion_context(data: dict) -> dict:

@@ -383,6 +383,20 @@ def action_penalty_decision_check(*, case, params, data, actor) -> None:
                                  "（《行政处罚法》第六十三条）")
 
 
+def action_penalty_hearing_schedule_check(*, case, params, data, actor) -> None:
+    """The hearing notice goes out today; the hearing may not be sooner than seven days."""
+    from .forms import HEARING_NOTICE_DAYS
+
+    try:
+        scheduled = date.fromisoformat(str(data.get("hearing_date")))
+    except ValueError:
+        raise PenaltyRefused("听证日期无效") from None
+    earliest = timezone.localdate() + timedelta(days=HEARING_NOTICE_DAYS)
+    if scheduled < earliest:
+        raise PenaltyRefused(f"应当在举行听证的七日前通知当事人，听证日期不得早于"
+                             f"{earliest.isoformat()}（《行政处罚法》第六十四条）")
+
+
 def action_penalty_hearing_check(*, case, params, data, actor) -> None:
     """A hearing record is only accepted for a hearing held on or after the date the hearing
     notice gave, seven days or more after that notice was issued."""
@@ -391,8 +405,11 @@ def action_penalty_hearing_check(*, case, params, data, actor) -> None:
     notice = _notice_of(case, "org_revocation_hearing_notice")
     if notice is None:
         raise PenaltyRefused("未发出听证通知书，不能制作听证笔录")
-    scheduled = date.fromisoformat(str((notice.context or {}).get("hearing_date")))
-    held = date.fromisoformat(str(data.get("hearing_held_on")))
+    try:
+        scheduled = date.fromisoformat(str((notice.context or {}).get("hearing_date")))
+        held = date.fromisoformat(str(data.get("hearing_held_on")))
+    except ValueError:
+        raise PenaltyRefused("听证日期无效") from None
     if scheduled < notice.issued_on + timedelta(days=HEARING_NOTICE_DAYS):
         raise PenaltyRefused("听证通知书应在举行听证七日前送达")
     if held < scheduled or held > timezone.localdate():

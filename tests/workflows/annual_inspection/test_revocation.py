@@ -118,6 +118,14 @@ def test_hearing_is_held_and_recorded_before_the_decision(revocation_case, regis
         "hearing_date": too_soon, "hearing_place": "区民政局三楼会议室",
         "presiding_officer": "赵敏"})
     assert "七日前通知当事人" in form.errors["hearing_date"][0]
+    with pytest.raises(ActionRefused, match="七日前通知当事人"):
+        engine_complete(revocation_case, county_staff, "hearing_schedule",
+                        hearing_date=too_soon, hearing_place="x", presiding_officer="赵敏")
+    with pytest.raises(ActionRefused, match="听证日期无效"):
+        engine_complete(revocation_case, county_staff, "hearing_schedule",
+                        hearing_date="明天", hearing_place="x", presiding_officer="赵敏")
+    assert not Document.objects.filter(case=revocation_case,
+                                       doc_type="org_revocation_hearing_notice").exists()
     hearing_day = timezone.localdate() + timedelta(days=8)
     complete(revocation_case, county_staff, "hearing_schedule",
              hearing_date=hearing_day.isoformat(), hearing_place="区民政局三楼会议室",
