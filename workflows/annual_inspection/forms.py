@@ -308,6 +308,18 @@ def _statement_help(case_data: dict) -> str:
     return f"当事人答复：{answer}{('：' + statement) if statement else ''}"
 
 
+def _late_filing_help(case_data: dict) -> str:
+    """The decider sees a late report (补报) filed on the other branch of the case."""
+    from .models import InspectionRecord
+
+    if not case_data.get("org_id") or not case_data.get("year"):
+        return ""
+    filed = (InspectionRecord.objects.filter(organisation_id=case_data["org_id"],
+                                             year=case_data["year"])
+             .values_list("filed_late_on", flat=True).first())
+    return f"该组织已于{filed.isoformat()}补报年检报告书" if filed else "该组织尚未补报年检报告书"
+
+
 class PenaltyDecisionForm(TaskForm):
     """处理决定 (county leader) after the notice and the statement period; only measures no
     heavier than the notice proposed are offered."""
@@ -324,7 +336,9 @@ class PenaltyDecisionForm(TaskForm):
         self.fields["decision"].choices = [
             (code, label) for code, label in self.all_choices
             if PENALTY_SEVERITY[code] <= ceiling]
-        self.fields["decision"].help_text = _statement_help(self.case_data)
+        self.fields["decision"].help_text = "；".join(
+            part for part in (_statement_help(self.case_data), _late_filing_help(self.case_data))
+            if part)
         self.fields["decision"].error_messages["invalid_choice"] = \
             "处理决定不得重于事先告知的拟处理意见，且未经事先告知不得处罚"
 

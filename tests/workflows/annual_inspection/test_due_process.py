@@ -103,6 +103,7 @@ def test_statement_answered_then_decision(overdue, county_staff, county_leader,
              statement="负责人长期住院，无人办理")
     form = form_for(overdue, "penalty_decide", {})
     assert "负责人长期住院" in form.fields["decision"].help_text
+    assert "该组织尚未补报年检报告书" in form.fields["decision"].help_text
     complete(overdue, county_leader, "penalty_decide", decision="warning",
              decision_reason="理由不能成立")
     assert [d.doc_type for d in Document.objects.filter(case=overdue).order_by("pk")] == [
@@ -157,6 +158,8 @@ def test_late_filing_reaches_review_and_a_sanction_decision(overdue, register, y
     propose(overdue, county_staff, penalty="warning")
     complete(overdue, direct_account, "penalty_statement", answer="statement",
              statement="已于逾期后补报年检报告书")
+    help_text = form_for(overdue, "penalty_decide", {}).fields["decision"].help_text
+    assert f"该组织已于{timezone.localdate().isoformat()}补报年检报告书" in help_text
     complete(overdue, county_leader, "penalty_decide", decision="listing",
              decision_reason="已补报，从轻处理")
     docs = [d.doc_type for d in Document.objects.filter(case=overdue).order_by("pk")]
