@@ -189,8 +189,7 @@ def campaign_open(*, year: int, report_deadline: date, actor,
 
 
 @transaction.atomic
-def spot_check_draw(*, year: int, actor, county: Unit | None = None,
-                    ratio: float = SPOT_CHECK_RATIO) -> SpotCheckDraw:
+def spot_check_draw(*, year: int, actor, county: Unit | None = None) -> SpotCheckDraw:
     """Draw at least 3% (minimum 1) of the campaign's organisations at random with the seed
     committed when the campaign opened (no other seed can be used, so nobody can try seeds
     until the result suits them), record seed, hash, population digest and result
@@ -204,8 +203,8 @@ def spot_check_draw(*, year: int, actor, county: Unit | None = None,
         raise ValidationError(f"{year}年度年检尚未开启")
     if SpotCheckDraw.objects.filter(campaign=campaign).exists():
         raise ValidationError(f"{year}年度抽查已经抽取，不能重复抽取")
-    if ratio < SPOT_CHECK_RATIO:
-        raise ValidationError("县级抽查比例不得低于3%")
+    # The ratio is fixed too: trying ratios would be trying results.
+    ratio = SPOT_CHECK_RATIO
     if not campaign.spot_check_seed:
         raise ActionRefused(f"{year}年度年检开启时未生成抽查随机种子，不能抽取")
     seed = campaign.spot_check_seed

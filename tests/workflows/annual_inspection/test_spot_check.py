@@ -75,6 +75,8 @@ def test_seed_hash_is_recorded_before_any_report(campaign, register, year, count
 def test_a_draw_with_another_seed_is_impossible(campaign, year, county_staff):
     with pytest.raises(TypeError):
         spot_check_draw(year=year, seed="我挑的种子", actor=county_staff)  # no such parameter
+    with pytest.raises(TypeError):
+        spot_check_draw(year=year, ratio=0.5, actor=county_staff)  # nor trying other ratios
     population = spot_check_population(year=year, county=campaign.county)
     with pytest.raises(ActionRefused, match="SHA-256"):
         random_draw_record(purpose="x", population=population, ratio=0.03, minimum=1,
