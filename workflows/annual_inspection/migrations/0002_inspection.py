@@ -5,10 +5,31 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def commit_seeds_of_open_campaigns(apps, schema_editor):
+    """Campaigns opened before seeds were committed, not drawn yet: give each a seed the
+    system generates now (nobody chooses it) and record its hash, once; the draw uses it."""
+    import hashlib
+    import secrets
+
+    campaign_model = apps.get_model("annual_inspection", "InspectionCampaign")
+    draw_model = apps.get_model("annual_inspection", "SpotCheckDraw")
+    audit_model = apps.get_model("engine", "AuditEntry")
+    drawn = set(draw_model.objects.values_list("campaign_id", flat=True))
+    for campaign in campaign_model.objects.filter(spot_check_seed="").exclude(pk__in=drawn):
+        seed = secrets.token_hex(16)
+        digest = hashlib.sha256(seed.encode()).hexdigest()
+        campaign.spot_check_seed, campaign.spot_check_seed_sha256 = seed, digest
+        campaign.save(update_fields=["spot_check_seed", "spot_check_seed_sha256"])
+        audit_model.objects.create(
+            action="draw", summary=f"{campaign.year}年度社会组织抽查：随机种子已生成，公布其SHA-256值",
+            data={"purpose": f"{campaign.year}年度社会组织抽查", "seed_sha256": digest})
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('annual_inspection', '0001_initial'),
+        ('engine', '0011_county_definitions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -56,4 +77,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('user', 'supervising_unit'), name='one_supervising_unit_link')],
             },
         ),
+        migrations.RunPython(commit_seeds_of_open_campaigns, migrations.RunPython.noop),
     ]
