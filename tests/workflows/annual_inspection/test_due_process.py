@@ -183,3 +183,24 @@ def test_missed_twice_but_filed_late_opens_no_revocation(overdue, register, year
              decision_reason="逾期未报送")
     assert not Case.objects.filter(procedure="org_revocation").exists()
     assert bees.audit.filter(summary__contains="不启动撤销登记程序").exists()
+
+
+def test_the_guard_refuses_a_decision_while_the_statement_period_runs(overdue,
+                                                                        county_staff):
+    """What an edited diagram that put the decision beside the statement would reach."""
+    from workflows.annual_inspection.services import action_penalty_decision_check
+
+    params = {"notice": "inspection_penalty_notice", "statement_task": "penalty_statement"}
+    with pytest.raises(ActionRefused, match="未向当事人送达"):
+        action_penalty_decision_check(case=overdue, params=params, actor=None,
+                                      data={"decision": "listing"})
+    propose(overdue, county_staff, penalty="warning")
+    assert open_task(overdue, "penalty_statement").status == TaskStatus.OPEN
+    with pytest.raises(ActionRefused, match="陈述、申辩期限尚未届满"):
+        action_penalty_decision_check(case=overdue, params=params, actor=None,
+                                      data={"decision": "warning"})
+    with pytest.raises(ActionRefused, match="处理决定无效"):
+        action_penalty_decision_check(case=overdue, params=params, actor=None,
+                                      data={"decision": "fine_10000"})
+    action_penalty_decision_check(case=overdue, params=params, actor=None,
+                                  data={"decision": "none"})  # no penalty needs no period
