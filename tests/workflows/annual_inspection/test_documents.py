@@ -77,7 +77,8 @@ def test_penalty_notice_and_warning_decision(campaign, register, year, clock, co
     notice = Document.objects.get(case=case)
     text = _text(notice)
     code = register["chess"].credit_code
-    for fact in ("行政处罚事先告知书", notice.number, "婺城区围棋协会", "经电话催告仍未报送",
+    for fact in ("行政处罚事先告知书", notice.number, "婺城区围棋协会", code, "存在以下违法事实",
+                 "经电话催告仍未报送",
                  "《社会团体登记管理条例》第二十八条、第三十条", "拟对你单位作出警告并列入活动异常名录的处理",
                  "享有陈述、申辩的权利", "自收到本告知书之日起五日内", "不因你单位陈述、申辩而加重处罚",
                  f"仍可补报{year}年度年检报告书", "特此告知", "金华市婺城区民政局"):
@@ -89,6 +90,7 @@ def test_penalty_notice_and_warning_decision(campaign, register, year, clock, co
              decision_reason="陈述理由不能成立，维持拟处理意见")
     decision = Document.objects.filter(case=case).order_by("-pk")[0]
     text = _text(decision)
+    assert text.count("前报送") == 1  # the missed deadline is stated once, not twice
     for fact in ("警告及列入活动异常名录决定书", decision.number, code, f"未按规定参加{year}年度年检",
                  "已向你单位送达行政处罚事先告知书", "你单位在期限内提出了陈述、申辩意见：秘书长离职交接不畅",
                  "陈述理由不能成立", "对你单位给予警告", "列入社会组织活动异常名录",
