@@ -55,3 +55,36 @@ def test_organisation_answers_online_and_leader_cannot_increase(
     assert response.status_code == 302
     assert Document.objects.filter(case=noticed).order_by("-pk")[0].doc_type == \
         "inspection_listing"
+
+
+def test_revocation_steps_render_and_refuse_outsiders(client, campaign, register, year, clock,
+                                                      county_staff, county_leader,
+                                                      village_staff):
+    from engine.models import Case
+
+    from .helpers import complete, village_staff_of
+
+    clock.shift(timedelta(days=32))
+    timers_fire_due()
+    bees = case_of(register["bees"], year)
+    propose(bees, county_staff)
+    andi = village_staff_of("安地村")
+    complete(bees, andi, "penalty_statement", answer="waive", statement="")
+    complete(bees, county_leader, "penalty_decide", decision="warning", decision_reason="x")
+    revocation = Case.objects.get(procedure="org_revocation")
+    complete(revocation, county_staff, "revocation_review", facts="连续两年未参加年检",
+             recommendation="revoke", review_opinion="建议撤销")
+    url = reverse("portal:task", args=[open_task(revocation, "revocation_statement").pk])
+    client.force_login(village_staff)  # 罗店村: bees is in 安地村
+    assert client.get(url).status_code in (403, 404)
+    client.force_login(andi)
+    page = client.get(url).content.decode()
+    assert "申请听证" in page and "放弃陈述、申辩和听证" in page
+    assert client.post(url, {"answer": "nonsense"}).status_code == 200
+    assert client.post(url, {"answer": "hearing", "statement": ""}).status_code == 302
+    url = reverse("portal:task", args=[open_task(revocation, "hearing_schedule").pk])
+    client.force_login(county_staff)
+    assert "听证主持人" in client.get(url).content.decode()
+    response = client.post(url, {"hearing_date": "2020-01-01", "hearing_place": "x",
+                                 "presiding_officer": "赵敏"})
+    assert response.status_code == 200 and "七日前通知当事人" in response.content.decode()
