@@ -465,14 +465,25 @@ class AnnualInspection:
                 supervising_unit="婺城区老龄工作委员会办公室"))
         return organisations
 
-    def _seed_drawing(self, year: int, wanted: Callable[[list[str]], bool]) -> str:
-        from workflows.annual_inspection.selectors import spot_check_preview
+    def _seed_drawing(self, campaign, wanted: Callable[[list[str]], bool]) -> None:
+        """The bench needs a known draw: it replaces the seed committed at opening with one
+        that gives it (production code never does; the draw takes no seed)."""
+        from engine.services import random_draw, random_draw_seed_hash
+        from workflows.annual_inspection.models import InspectionCampaign
+        from workflows.annual_inspection.selectors import (
+            SPOT_CHECK_MINIMUM,
+            SPOT_CHECK_RATIO,
+            spot_check_population,
+        )
 
-        county = Unit.objects.get(level=UnitLevel.COUNTY, name="婺城区")
+        population = spot_check_population(year=campaign.year, county=campaign.county)
         for n in range(10_000):
             seed = f"bench-{n}"
-            if wanted(spot_check_preview(year=year, seed=seed, county=county)):
-                return seed
+            if wanted(random_draw(population=population, ratio=SPOT_CHECK_RATIO,
+                                  minimum=SPOT_CHECK_MINIMUM, seed=seed)):
+                InspectionCampaign.objects.filter(pk=campaign.pk).update(
+                    spot_check_seed=seed, spot_check_seed_sha256=random_draw_seed_hash(seed))
+                return
         raise BenchError("annual_inspection: no spot-check seed gives the wanted draw")
 
     def campaign(self, *, organisations: int, year: int, registered_on: date,
@@ -513,11 +524,11 @@ class AnnualInspection:
             if between is not None:
                 between()
         codes = [org.credit_code for org in orgs]
-        seed = self._seed_drawing(year, lambda drawn: wanted_draw is None or
-                                  wanted_draw(drawn, codes))
+        self._seed_drawing(campaign, lambda drawn: wanted_draw is None or
+                           wanted_draw(drawn, codes))
         started = time.perf_counter()
         with counting():
-            draw = spot_check_draw(year=year, seed=seed, actor=user("wucheng_county_staff"))
+            draw = spot_check_draw(year=year, actor=user("wucheng_county_staff"))
         total = time.perf_counter() - started
         elapsed += total
         steps[f"message {SPOT_CHECK_MESSAGE}"] = (total, organisations)

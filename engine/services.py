@@ -799,18 +799,58 @@ def random_draw(*, population: list[str], ratio: float, minimum: int, seed: str)
 
 @transaction.atomic
 def random_draw_record(*, purpose: str, population: list[str], ratio: float, minimum: int,
-                       seed: str, actor) -> list[str]:
-    """``random_draw`` plus an audit entry holding everything needed to reproduce it."""
+                       seed: str, actor, seed_sha256: str = "") -> list[str]:
+    """``random_draw`` plus an audit entry holding everything needed to reproduce it. With
+    ``seed_sha256`` (a commitment made earlier, see ``random_draw_seed_commit``) the seed must
+    match it: a draw with any other seed is refused."""
+    if seed_sha256 and random_draw_seed_hash(seed) != seed_sha256:
+        raise ActionRefused("随机种子与事先公布的SHA-256值不符，不能抽取")
     chosen = random_draw(population=population, ratio=ratio, minimum=minimum, seed=seed)
-    digest = hashlib.sha256("\n".join(sorted(set(population))).encode()).hexdigest()
+    digest = random_draw_population_hash(population)
     AuditEntry.objects.create(
         actor=actor, action=AuditAction.DRAW,
         summary=f"{purpose}：从{len(set(population))}个中随机抽取{len(chosen)}个",
-        data={"purpose": purpose, "seed": seed, "ratio": ratio, "minimum": minimum,
-              "population_size": len(set(population)), "population_sha256": digest,
-              "population": sorted(set(population)), "chosen": chosen},
+        data={"purpose": purpose, "seed": seed, "seed_sha256": seed_sha256, "ratio": ratio,
+              "minimum": minimum, "population_size": len(set(population)),
+              "population_sha256": digest, "population": sorted(set(population)),
+              "chosen": chosen},
     )
     return chosen
+
+
+def random_draw_seed_hash(seed: str) -> str:
+    """SHA-256 (hex) of a draw's seed: the commitment published before the draw."""
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def random_draw_population_hash(population: list[str]) -> str:
+    """SHA-256 (hex) of the population, one member a line in sorted order."""
+    return hashlib.sha256("\n".join(sorted(set(population))).encode()).hexdigest()
+
+
+@transaction.atomic
+def random_draw_seed_commit(*, purpose: str, actor) -> tuple[str, str]:
+    """Generate a draw's seed now and record its SHA-256 in the audit trail, before the
+    population exists: whoever draws later cannot pick a seed that suits them, and anyone can
+    check hash + population + seed → result. Returns (seed, sha256); keep the seed unshown
+    until the draw."""
+    import secrets
+
+    seed = secrets.token_hex(16)
+    digest = random_draw_seed_hash(seed)
+    AuditEntry.objects.create(actor=actor, action=AuditAction.DRAW,
+                              summary=f"{purpose}：随机种子已生成，公布其SHA-256值",
+                              data={"purpose": purpose, "seed_sha256": digest})
+    return seed, digest
+
+
+def random_draw_verify(*, population: list[str], ratio: float, minimum: int, seed: str,
+                       seed_sha256: str, chosen: list[str]) -> bool:
+    """Anyone's check of a published draw: the seed matches its commitment and re-running the
+    draw over the population gives the published result."""
+    return (random_draw_seed_hash(seed) == seed_sha256 and
+            random_draw(population=population, ratio=ratio, minimum=minimum, seed=seed)
+            == sorted(chosen))
 
 
 

@@ -7,6 +7,7 @@ from .models import (
     InspectionRecord,
     SocialOrganisation,
     SpotCheckDraw,
+    SupervisingUnitAccount,
 )
 
 
@@ -20,7 +21,10 @@ class SocialOrganisationAdmin(admin.ModelAdmin):
 @admin.register(InspectionCampaign)
 class InspectionCampaignAdmin(admin.ModelAdmin):
     list_display = ["year", "county", "report_deadline", "opened_at"]
-    readonly_fields = ["opened_by", "opened_at"]
+    # The committed seed is neither shown nor editable here: only its hash is public until
+    # the draw reveals it, and nobody may swap it.
+    exclude = ["spot_check_seed"]
+    readonly_fields = ["opened_by", "opened_at", "spot_check_seed_sha256"]
 
 
 @admin.register(InspectionRecord)
@@ -39,4 +43,11 @@ class AbnormalListingAdmin(admin.ModelAdmin):
 @admin.register(SpotCheckDraw)
 class SpotCheckDrawAdmin(admin.ModelAdmin):
     list_display = ["campaign", "seed", "ratio", "drawn_at"]
-    readonly_fields = ["campaign", "seed", "ratio", "organisations", "drawn_by", "drawn_at"]
+    readonly_fields = ["campaign", "seed", "seed_sha256", "population_sha256",
+                       "population_size", "ratio", "organisations", "drawn_by", "drawn_at"]
+
+
+@admin.register(SupervisingUnitAccount)
+class SupervisingUnitAccountAdmin(admin.ModelAdmin):
+    list_display = ["user", "supervising_unit"]
+    search_fields = ["supervising_unit", "user__username"]

@@ -20,9 +20,15 @@ from .models import (
     InspectionResult,
     OrgType,
     SocialOrganisation,
+    SupervisingUnitAccount,
     credit_code_check_char,
 )
-from .services import campaign_open, inspection_result_import, organisation_create
+from .services import (
+    campaign_open,
+    inspection_result_import,
+    organisation_create,
+    supervising_unit_link,
+)
 
 ORG_ACCOUNT = ("org_laonian", "婺城区老年人协会")
 REGION_CODE = "330702"  # 金华市婺城区
@@ -77,6 +83,7 @@ LAST_YEAR = {
     "婺城区养蜂协会": InspectionResult.MISSED,
     "婺城区青苗托育中心": InspectionResult.FAIL,
 }
+DEMO_SUPERVISED_BY_ACCOUNT = ("婺城区老龄工作委员会办公室", "婺城区教育局")
 # Registered in the second half of the campaign year: exempt this year.
 NEWLY_REGISTERED = ("婺城区新芽青少年服务中心", "婺城区暖阳助老服务社")
 
@@ -126,9 +133,17 @@ def seed() -> list[str]:
                 organisation=organisation, year=year - 1, result=result,
                 listed_on=date(year, 6, 15) if result == InspectionResult.MISSED else None)
     county = villages[0].county
+    county_staff = user_model.objects.get(username="wucheng_county_staff")
     if not InspectionCampaign.objects.filter(county=county, year=year).exists():
-        county_staff = user_model.objects.get(username="wucheng_county_staff")
         campaign_open(year=year, report_deadline=deadline, actor=county_staff, county=county)
+    # The demo's one supervising-unit account works for the units with most organisations, so
+    # its spot-check results page has something to show once the county draws.
+    supervisor = user_model.objects.filter(username="wucheng_org_supervisor").first()
+    if supervisor is not None:
+        for unit in DEMO_SUPERVISED_BY_ACCOUNT:
+            if not SupervisingUnitAccount.objects.filter(user=supervisor,
+                                                         supervising_unit=unit).exists():
+                supervising_unit_link(user=supervisor, supervising_unit=unit, actor=county_staff)
     return [f"{ORG_ACCOUNT[0]} / {DEMO_PASSWORD}：{ORG_ACCOUNT[1]}"
             f"（社会组织账号，待报送{year}年度年检报告书）",
             f"社会组织年检：{len(ORGANISATIONS)}个社会组织，{year}年度年检已开启，"

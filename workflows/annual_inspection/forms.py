@@ -3,6 +3,8 @@
 The inspection has no application form: cases are opened by the county's campaign
 (``services.campaign_open``), one per organisation.
 """
+from datetime import date, timedelta
+
 from django import forms
 from django.utils import timezone
 
@@ -206,15 +208,199 @@ class RevocationReviewForm(TaskForm):
             years = "、".join(f"{y}年度" for y in self.case_data["years_missed"])
             self.fields["facts"].initial = f"该组织{years}连续未参加年检。"
 
+    def workflow_data(self):
+        data = super().workflow_data()
+        # What the 事先告知书 proposes; the decision may not be heavier (check_penalty).
+        data["proposed_penalty"] = "revoke" if data["recommendation"] == "revoke" else "none"
+        return data
 
-class RevocationDecisionForm(TaskForm):
-    """撤销登记决定 (county leader)."""
 
-    decision = forms.ChoiceField(label="决定", widget=forms.RadioSelect, choices=[
-        ("revoke", "撤销登记"), ("not_revoke", "不予撤销登记")])
-    decision_reason = forms.CharField(label="决定的事实、理由和依据", max_length=3000,
-                                      widget=forms.Textarea(attrs={"rows": 4}))
+# ---------------------------------------------------------------------------------------------
+# Due process of penalties (《行政处罚法》 arts. 44-45, 63-64). The forms give the nicer
+# message; ``services.action_penalty_decision_check`` enforces the same rules on every path.
+
+# Measures for a missed report, lightest first. The decision may not be heavier than what the
+# 行政处罚事先告知书 proposed (never increased because the organisation stated its case).
+PENALTY_CHOICES = [("none", "不予处罚"), ("listing", "列入活动异常名录"),
+                   ("warning", "警告并列入活动异常名录")]
+PENALTY_LABELS = {**dict(PENALTY_CHOICES), "revoke": "撤销登记", "not_revoke": "不予撤销登记"}
+PENALTY_SEVERITY = {"none": 0, "not_revoke": 0, "listing": 1, "warning": 2, "revoke": 3}
+LEGAL_BASIS = ("《社会团体登记管理条例》第二十八条、第三十条，《民办非企业单位登记管理暂行条例》"
+               "第二十三条、第二十五条，《社会组织信用信息管理办法》第十三条")
+STATEMENT_CHOICES = [("statement", "提出陈述、申辩意见"), ("waive", "放弃陈述、申辩")]
+HEARING_NOTICE_DAYS = 7  # 《行政处罚法》 art. 64: the hearing notice seven days ahead
+
+
+class OverdueReviewForm(TaskForm):
+    """逾期未报送 (county staff): the facts, the proposed measure and its reasons and legal
+    basis, which the 行政处罚事先告知书 states. Proposing no penalty goes straight to the
+    decision (which then cannot impose one)."""
+
+    penalty_facts = forms.CharField(label="违法事实", max_length=3000,
+                                    widget=forms.Textarea(attrs={"rows": 3}))
+    proposed_penalty = forms.ChoiceField(label="拟处理意见", widget=forms.RadioSelect,
+                                         choices=PENALTY_CHOICES)
+    penalty_reasons = forms.CharField(label="理由", max_length=3000,
+                                      widget=forms.Textarea(attrs={"rows": 3}))
+    legal_basis = forms.CharField(label="法律依据", max_length=1000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _required_in_chinese(self)
+        if not self.is_bound:
+            data = self.case_data
+            try:
+                deadline = date.fromisoformat(str(data.get("report_deadline")))
+                deadline_text = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+            except ValueError:
+                deadline_text = "报送截止日期"
+            self.fields["penalty_facts"].initial = (
+                f"你单位未在{deadline_text}前报送{data.get('year', '')}"
+                f"年度年检报告书，未按规定参加{data.get('year', '')}年度年检。")
+            self.fields["proposed_penalty"].initial = "warning"
+            self.fields["legal_basis"].initial = LEGAL_BASIS
+
+    def workflow_data(self):
+        data = super().workflow_data()
+        data["proposed_penalty_label"] = PENALTY_LABELS[data["proposed_penalty"]]
+        return data
+
+
+class PenaltyStatementForm(TaskForm):
+    """陈述、申辩, filed online by the organisation within the notice's period."""
+
+    answer_choices = STATEMENT_CHOICES
+    answer = forms.ChoiceField(label="答复", widget=forms.RadioSelect, choices=())
+    statement = forms.CharField(label="陈述、申辩意见（事实、理由及证据）", max_length=3000,
+                                required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _required_in_chinese(self)
+        self.fields["answer"].choices = self.answer_choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("answer") == "statement" and not cleaned.get("statement", "").strip():
+            self.add_error("statement", "请写明陈述、申辩的事实和理由")
+        return cleaned
+
+    def workflow_data(self):
+        data = super().workflow_data()
+        data["answer_label"] = dict(self.answer_choices)[data["answer"]]
+        return data
+
+
+class RevocationStatementForm(PenaltyStatementForm):
+    """陈述、申辩 or a request for a hearing (听证) before revocation."""
+
+    answer_choices = [("statement", "提出陈述、申辩意见"), ("hearing", "申请听证"),
+                      ("waive", "放弃陈述、申辩和听证")]
+
+
+def _statement_help(case_data: dict) -> str:
+    answer = case_data.get("answer_label")
+    if not answer:
+        return "当事人在期限内未陈述、申辩（视为放弃）" if case_data.get(
+            "proposed_penalty") not in (None, "none") else ""
+    statement = case_data.get("statement") or ""
+    return f"当事人答复：{answer}{('：' + statement) if statement else ''}"
+
+
+def _late_filing_help(case_data: dict) -> str:
+    """The decider sees a late report (补报) filed on the other branch of the case."""
+    from .models import InspectionRecord
+
+    if not case_data.get("org_id") or not case_data.get("year"):
+        return ""
+    filed = (InspectionRecord.objects.filter(organisation_id=case_data["org_id"],
+                                             year=case_data["year"])
+             .values_list("filed_late_on", flat=True).first())
+    return f"该组织已于{filed.isoformat()}补报年检报告书" if filed else "该组织尚未补报年检报告书"
+
+
+class PenaltyDecisionForm(TaskForm):
+    """处理决定 (county leader) after the notice and the statement period; only measures no
+    heavier than the notice proposed are offered."""
+
+    decision = forms.ChoiceField(label="处理决定", widget=forms.RadioSelect, choices=())
+    decision_reason = forms.CharField(label="决定的事实、理由和依据（含对陈述申辩意见的采纳情况）",
+                                      max_length=3000, widget=forms.Textarea(attrs={"rows": 4}))
+    all_choices = PENALTY_CHOICES
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _required_in_chinese(self)
+        ceiling = PENALTY_SEVERITY.get(self.case_data.get("proposed_penalty") or "none", 0)
+        self.fields["decision"].choices = [
+            (code, label) for code, label in self.all_choices
+            if PENALTY_SEVERITY[code] <= ceiling]
+        self.fields["decision"].help_text = "；".join(
+            part for part in (_statement_help(self.case_data), _late_filing_help(self.case_data))
+            if part)
+        self.fields["decision"].error_messages["invalid_choice"] = \
+            "处理决定不得重于事先告知的拟处理意见，且未经事先告知不得处罚"
+
+    def workflow_data(self):
+        data = super().workflow_data()
+        data["decision_label"] = PENALTY_LABELS[data["decision"]]
+        return data
+
+
+class RevocationDecisionForm(PenaltyDecisionForm):
+    """撤销登记决定 (county leader)."""
+
+    all_choices = [("revoke", "撤销登记"), ("not_revoke", "不予撤销登记")]
+
+
+class HearingScheduleForm(TaskForm):
+    """安排听证: the hearing notice goes out at least seven days before the hearing."""
+
+    hearing_date = forms.DateField(label="听证日期",
+                                   widget=forms.DateInput(attrs={"type": "date"},
+                                                          format="%Y-%m-%d"),
+                                   error_messages={"invalid": "请输入有效日期"})
+    hearing_place = forms.CharField(label="听证地点", max_length=200)
+    presiding_officer = forms.CharField(label="听证主持人（非本案调查人员）", max_length=50)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _required_in_chinese(self)
+
+    def clean_hearing_date(self):
+        value = self.cleaned_data["hearing_date"]
+        earliest = timezone.localdate() + timedelta(days=HEARING_NOTICE_DAYS)
+        if value < earliest:
+            raise forms.ValidationError(
+                f"应当在举行听证的七日前通知当事人，听证日期不得早于{earliest.isoformat()}")
+        return value
+
+
+class HearingRecordForm(TaskForm):
+    """听证笔录: held on the notified date; the organisation's statements and the officer's
+    opinion go to the decider."""
+
+    hearing_held_on = forms.DateField(label="举行日期",
+                                      widget=forms.DateInput(attrs={"type": "date"},
+                                                             format="%Y-%m-%d"),
+                                      error_messages={"invalid": "请输入有效日期"})
+    hearing_participants = forms.CharField(label="参加人员", max_length=1000,
+                                           widget=forms.Textarea(attrs={"rows": 2}))
+    hearing_statement = forms.CharField(label="当事人陈述、申辩和质证意见", max_length=5000,
+                                        widget=forms.Textarea(attrs={"rows": 4}))
+    hearing_opinion = forms.CharField(label="听证主持人意见", max_length=3000,
+                                      widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _required_in_chinese(self)
+
+    def clean_hearing_held_on(self):
+        value = self.cleaned_data["hearing_held_on"]
+        scheduled = self.case_data.get("hearing_date")
+        if value > timezone.localdate():
+            raise forms.ValidationError("听证尚未举行，不能提前制作听证笔录")
+        if scheduled and value < date.fromisoformat(scheduled):
+            raise forms.ValidationError(f"听证应在通知的日期（{scheduled}）举行")
+        return value

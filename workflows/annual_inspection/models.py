@@ -68,6 +68,11 @@ class InspectionCampaign(models.Model):
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(auto_now_add=True)
+    # The spot check's seed is generated and committed to (its SHA-256 published) when the
+    # campaign opens, before any report is filed; the draw later reveals it, so the person
+    # drawing cannot try seeds until the result suits them.
+    spot_check_seed = models.CharField("抽查随机种子", max_length=64, blank=True)
+    spot_check_seed_sha256 = models.CharField("抽查随机种子SHA-256", max_length=64, blank=True)
 
     class Meta:
         ordering = ["-year"]
@@ -110,6 +115,8 @@ class InspectionRecord(models.Model):
     concluded_on = models.DateField(null=True, blank=True)
     spot_checked = models.BooleanField(default=False)
     spot_check_findings = models.TextField(blank=True)
+    # 补报: the report was filed after the deadline (the sanction path decides what follows).
+    filed_late_on = models.DateField("补报日期", null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "organisation__name"]
@@ -145,6 +152,24 @@ class AbnormalListing(models.Model):
         return f"{self.organisation} {self.year_missed}年度未年检"
 
 
+class SupervisingUnitAccount(models.Model):
+    """Which supervising unit (业务主管单位, as named on ``SocialOrganisation``) a user with the
+    ``org_supervisor`` role works for: it sees the spot-check results of the organisations it
+    supervises, and no others."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="supervising_units")
+    supervising_unit = models.CharField("业务主管单位", max_length=100)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "业务主管单位账号"
+        constraints = [models.UniqueConstraint(fields=["user", "supervising_unit"],
+                                               name="one_supervising_unit_link")]
+
+    def __str__(self):
+        return f"{self.user} · {self.supervising_unit}"
+
+
 class SpotCheckDraw(models.Model):
     """The year's spot-check draw. The seed and the population are in the engine's audit
     entry too, so anyone can re-run the draw and get the same organisations."""
@@ -152,6 +177,9 @@ class SpotCheckDraw(models.Model):
     campaign = models.OneToOneField(InspectionCampaign, on_delete=models.PROTECT,
                                     related_name="spot_check_draw")
     seed = models.CharField(max_length=100)
+    seed_sha256 = models.CharField(max_length=64, blank=True)
+    population_sha256 = models.CharField(max_length=64, blank=True)
+    population_size = models.PositiveIntegerField(default=0)
     ratio = models.DecimalField(max_digits=4, decimal_places=3)
     organisations = models.ManyToManyField(SocialOrganisation, related_name="+")
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

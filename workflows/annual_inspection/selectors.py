@@ -1,14 +1,16 @@
 """Reads of the annual inspection: previous results, the published conclusions list, the
-abnormal-activity directory, the spot-check preview."""
+abnormal-activity directory, the published spot checks. There is no preview of a draw with
+a seed of one's choosing: the seed is fixed when the campaign opens."""
 from engine.models import Unit
-from engine.services import random_draw
 
 from .models import (
     CONCLUSIONS,
     AbnormalListing,
+    InspectionCampaign,
     InspectionRecord,
     InspectionResult,
     SocialOrganisation,
+    SupervisingUnitAccount,
 )
 
 SPOT_CHECK_RATIO = 0.03  # 民发〔2017〕45号: at least 3% a year at county level
@@ -50,9 +52,29 @@ def spot_check_population(*, year: int, county: Unit) -> list[str]:
                   .values_list("organisation__credit_code", flat=True))
 
 
-def spot_check_preview(*, year: int, seed: str, county: Unit,
-                       ratio: float = SPOT_CHECK_RATIO) -> list[str]:
-    """The credit codes a draw with ``seed`` picks, without recording anything: the same seed
-    over the same campaign always gives the same organisations (anyone can re-run it)."""
-    return random_draw(population=spot_check_population(year=year, county=county),
-                       ratio=ratio, minimum=SPOT_CHECK_MINIMUM, seed=seed)
+def spot_check_published(*, county: Unit, supervising_units: list[str] | None = None
+                         ) -> list[dict]:
+    """The published spot checks (双随机、一公开) of the county: per year, the method (the
+    seed's SHA-256 committed when the campaign opened, the seed once drawn, the population's
+    size and SHA-256, the ratio) and the drawn organisations. With ``supervising_units`` only
+    the organisations those units supervise are listed (what a supervising unit sees)."""
+    campaigns = (InspectionCampaign.objects.filter(county=county)
+                 .select_related("spot_check_draw").order_by("-year"))
+    result = []
+    for campaign in campaigns:
+        draw = getattr(campaign, "spot_check_draw", None)
+        organisations = []
+        if draw is not None:
+            drawn = draw.organisations.order_by("name")
+            if supervising_units is not None:
+                drawn = drawn.filter(supervising_unit__in=supervising_units)
+            organisations = list(drawn)
+        result.append({"year": campaign.year, "seed_sha256": campaign.spot_check_seed_sha256,
+                       "draw": draw, "organisations": organisations})
+    return result
+
+
+def supervising_units_of(user) -> list[str]:
+    """The supervising units (业务主管单位) the user works for."""
+    return list(SupervisingUnitAccount.objects.filter(user=user)
+                .values_list("supervising_unit", flat=True))

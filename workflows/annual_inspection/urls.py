@@ -6,4 +6,5 @@ app_name = "annual_inspection"
 
 urlpatterns = [
     path("", views.campaign, name="campaign"),
+    path("spot-checks/", views.spot_checks, name="spot_checks"),
 ]

@@ -9,8 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from engine.models import RoleAssignment, UnitLevel
+from engine.services import ActionRefused
+
 from .models import InspectionCampaign, SpotCheckDraw
-from .selectors import abnormal_directory, conclusions_published
+from .selectors import (
+    abnormal_directory,
+    conclusions_published,
+    spot_check_published,
+    supervising_units_of,
+)
 from .services import campaign_open, spot_check_draw, staff_county
 
 
@@ -21,8 +29,10 @@ class CampaignForm(forms.Form):
 
 
 class DrawForm(forms.Form):
+    """The seed is not asked for: it was fixed (and its hash published) when the campaign
+    opened."""
+
     year = forms.IntegerField(label="年检年度", min_value=2000, max_value=2100)
-    seed = forms.CharField(label="随机种子（公开摇号号码等）", max_length=100)
 
 
 def _county_or_403(user):
@@ -54,6 +64,8 @@ def campaign(request):
                 return redirect("annual_inspection:campaign")
             except ValidationError as exc:
                 form.add_error(None, "；".join(exc.messages))
+            except ActionRefused as exc:
+                form.add_error(None, str(exc))
         if action == "open":
             campaign_form = form
         else:
@@ -67,4 +79,25 @@ def campaign(request):
         "campaign_form": campaign_form, "draw_form": draw_form,
         "conclusions": conclusions_published(year=year, county=county),
         "abnormal": abnormal_directory(county=county),
+    })
+
+
+@login_required
+def spot_checks(request):
+    """双随机、一公开: the published method and results. County civil-affairs staff see every
+    drawn organisation; a supervising unit (org_supervisor) sees the organisations it
+    supervises; anyone else is refused."""
+    assignment = (RoleAssignment.objects
+                  .filter(user=request.user, unit__level=UnitLevel.COUNTY,
+                          role_id__in=("county_staff", "county_leader", "org_supervisor"))
+                  .select_related("unit").order_by("role_id").first())
+    if assignment is None:
+        raise PermissionDenied("只有县民政局和业务主管单位可以查看抽查结果")
+    is_county = RoleAssignment.objects.filter(
+        user=request.user, unit=assignment.unit,
+        role_id__in=("county_staff", "county_leader")).exists()
+    units = None if is_county else supervising_units_of(request.user)
+    return render(request, "annual_inspection/spot_checks.html", {
+        "county": assignment.unit, "is_county": is_county, "supervising_units": units or [],
+        "years": spot_check_published(county=assignment.unit, supervising_units=units),
     })

@@ -70,3 +70,41 @@ def complete(case, user, spec_name, files=None, **data):
 
 def file_report(case, user, spec_name="file_report", **overrides):
     return complete(case, user, spec_name, files=report_files(), **report_data(**overrides))
+
+
+def engine_complete(case, user, spec_name, **form_data):
+    """Complete a task through the engine alone, as an API client could, without the form's
+    checks: what the services must refuse on their own."""
+    from engine.services import task_complete
+
+    task = open_task(case, spec_name)
+    task_complete(user=user, task_pk=task.pk, form_data=form_data)
+    case.refresh_from_db()
+
+
+def village_staff_of(village_name):
+    from django.contrib.auth import get_user_model
+
+    return {"安地村": get_user_model().objects.get(username="andi_v1_staff")}[village_name]
+
+
+def propose(case, county_staff, penalty="warning", reasons="逾期未报送年检报告书，经催告仍未报送"):
+    complete(case, county_staff, "overdue_review",
+             penalty_facts=f"你单位未在{case.data['report_deadline']}前报送年检报告书。",
+             proposed_penalty=penalty, penalty_reasons=reasons,
+             legal_basis="《社会团体登记管理条例》第二十八条、第三十条")
+
+
+def draw_and_close(case, county_staff, year):
+    """Make the year's draw (with the seed committed at opening) and do the on-site check
+    if this case was drawn, so the draw branch of the case ends."""
+    from workflows.annual_inspection.models import SpotCheckDraw
+    from workflows.annual_inspection.services import spot_check_draw
+
+    if not SpotCheckDraw.objects.filter(campaign__year=year).exists():
+        spot_check_draw(year=year, actor=county_staff)
+    case.refresh_from_db()
+    if "spot_check" in open_specs(case):
+        complete(case, county_staff, "spot_check", notice_date="2026-07-01",
+                 check_date="2026-07-08", inspector_1="王芳", inspector_2="李强",
+                 findings="账实相符", spot_result="ok")

@@ -23,8 +23,11 @@ def test_county_staff_open_a_campaign_and_draw(client, register, county_staff, y
     again = client.post(URL, {"action": "open", "year": year,
                               "report_deadline": deadline.isoformat()})
     assert "已经开启" in again.content.decode()  # the form comes back with the reason
-    client.post(URL, {"action": "draw", "year": year, "seed": "20261125"})
+    assert InspectionCampaign.objects.get(year=year).spot_check_seed_sha256 in \
+        client.get(URL).content.decode()  # published before any filing
+    client.post(URL, {"action": "draw", "year": year, "seed": "20261125"})  # seed ignored
     draw = SpotCheckDraw.objects.get(campaign__year=year)
+    assert draw.seed == InspectionCampaign.objects.get(year=year).spot_check_seed
     assert draw.organisations.count() >= 1
     assert AuditEntry.objects.filter(action=AuditAction.DRAW).exists()
     page = client.get(URL).content.decode()

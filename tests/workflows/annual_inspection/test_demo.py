@@ -6,7 +6,8 @@ from engine.models import Case
 from engine.selectors import task_list_for_user
 from workflows.annual_inspection.demo import seed
 from workflows.annual_inspection.models import InspectionResult, SocialOrganisation
-from workflows.annual_inspection.selectors import spot_check_preview
+from workflows.annual_inspection.selectors import spot_check_population
+from workflows.annual_inspection.services import spot_check_draw
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,10 @@ def test_seed_opens_the_current_campaign(demo):
         ("file_report", "婺城区老年人协会")]
     assert inbox[0].case.data["rectification_required"] is True
     year = inbox[0].case.data["year"]
-    drawn = spot_check_preview(year=year, seed="demo", county=inbox[0].case.village.county)
-    assert len(drawn) == 2  # 3% of 38, rounded up
+    county = inbox[0].case.village.county
+    assert len(spot_check_population(year=year, county=county)) == 38
+    county_staff = get_user_model().objects.get(username="wucheng_county_staff")
+    assert spot_check_draw(year=year, actor=county_staff).organisations.count() == 2  # 3% of 38
     assert SocialOrganisation.objects.get(name="婺城区围棋协会").inspections.get(
         year=year - 1).result == InspectionResult.MISSED
     seed()  # idempotent

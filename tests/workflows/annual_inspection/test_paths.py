@@ -12,14 +12,17 @@ from workflows.annual_inspection.models import (
     InspectionRecord,
     InspectionResult,
 )
-from workflows.annual_inspection.selectors import (
-    abnormal_directory,
-    conclusions_published,
-    spot_check_preview,
-)
-from workflows.annual_inspection.services import spot_check_draw
+from workflows.annual_inspection.selectors import abnormal_directory, conclusions_published
 
-from .helpers import case_of, complete, file_report, open_specs, open_task
+from .helpers import (
+    case_of,
+    complete,
+    draw_and_close,
+    file_report,
+    open_specs,
+    open_task,
+    propose,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +40,7 @@ def _close_draw(case, county_staff, year):
     """The case finishes only once the year's spot-check draw has been received."""
     assert case.status == CaseStatus.RUNNING
     assert open_specs(case) == set()
-    county = case.village.county
-    seed = next(seed for seed in (f"种子{n}" for n in range(100))
-                if case.data["credit_code"] not in spot_check_preview(year=year, seed=seed,
-                                                                      county=county))
-    spot_check_draw(year=year, seed=seed, actor=county_staff)
+    draw_and_close(case, county_staff, year)
     case.refresh_from_db()
 
 
@@ -196,16 +195,24 @@ def test_supervisor_and_county_return_for_correction(campaign, register, year, o
     assert InspectionRecord.objects.get(case=case).result == InspectionResult.PASS
 
 
-def test_missed_deadline_warns_and_lists_abnormal(campaign, register, year, clock,
-                                                  county_staff):
+def test_missed_deadline_warning_after_due_process(campaign, register, year, clock,
+                                                    county_staff, county_leader,
+                                                    direct_account):
     case = case_of(register["chess"], year)
     assert timers_fire_due() == 0
     clock.shift(timedelta(days=32))
     assert timers_fire_due() == 3  # every case of the campaign that did not file
     case.refresh_from_db()
-    assert open_specs(case) == set()
-    docs = list(Document.objects.filter(case=case))
-    assert [d.doc_type for d in docs] == ["inspection_warning"]
+    # The timer decided nothing: it opened the county's task and the late filing.
+    assert open_specs(case) == {"overdue_review", "late_report"}
+    assert not Document.objects.filter(case=case).exists()
+    assert not AbnormalListing.objects.filter(year_missed=year).exists()
+    propose(case, county_staff)
+    complete(case, direct_account, "penalty_statement", answer="waive", statement="")
+    complete(case, county_leader, "penalty_decide", decision="warning",
+             decision_reason="逾期未报送，情节一般")
+    docs = list(Document.objects.filter(case=case).order_by("pk"))
+    assert [d.doc_type for d in docs] == ["inspection_penalty_notice", "inspection_warning"]
     listing = AbnormalListing.objects.get(organisation=register["chess"], year_missed=year)
     assert listing.listed_on == timezone.localdate() and listing.removed_on is None
     assert InspectionRecord.objects.get(case=case).result == InspectionResult.MISSED
@@ -213,5 +220,10 @@ def test_missed_deadline_warns_and_lists_abnormal(campaign, register, year, cloc
     assert not Case.objects.filter(procedure="org_revocation",
                                    applicant_name="婺城区围棋协会").exists()
     assert listing in abnormal_directory()
+    assert open_specs(case) == {"late_report"}  # it may still file, for half a year
+    clock.shift(timedelta(days=190))
+    timers_fire_due()
+    case.refresh_from_db()
+    assert open_specs(case) == set()
     _close_draw(case, county_staff, year)
     assert case.status == CaseStatus.COMPLETED
