@@ -131,6 +131,24 @@ def document_issuer_name(document: Document) -> str:
     return issuer.office_name or issuer.name
 
 
+@transaction.atomic
+def township_issuer_update(*, unit: Unit, doc_prefix: str, office_name: str, actor) -> Unit:
+    """Set a township's number prefix (罗店政) and full name (金华市婺城区罗店镇人民政府),
+    which its own documents carry under devolved approval; audited."""
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    before = {"doc_prefix": unit.doc_prefix, "office_name": unit.office_name}
+    after = {"doc_prefix": doc_prefix, "office_name": office_name}
+    if before == after:
+        return unit
+    unit.doc_prefix, unit.office_name = doc_prefix, office_name
+    unit.full_clean(exclude=["path"])
+    unit.save(update_fields=["doc_prefix", "office_name"])
+    AuditEntry.objects.create(actor=actor, action=AuditAction.SETTINGS,
+                              summary=f"修改{unit.name}的文号前缀和机关全称",
+                              data={"unit": unit.pk, "before": before, "after": after})
+    return unit
+
+
 def filing_create(*, document: Document) -> DocumentFiling | None:
     """File a township's document with the county (called when it is issued)."""
     if document.handling_unit is None:

@@ -75,3 +75,15 @@ urlpatterns += [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/data/", dashboard.dashboard_data, name="dashboard_data"),
 ]
+
+# 报县备案, document revocation, the township approval setting (portal/views_filings.py).
+from . import views_filings  # noqa: E402
+
+urlpatterns += [
+    path("county/filings/", views_filings.filing_list, name="filings"),
+    path("county/filings/<int:pk>/", views_filings.filing_detail, name="filing"),
+    path("documents/<uuid:uuid>/revoke/", views_filings.document_revoke_view,
+         name="document_revoke"),
+    path("county/settings/township-approval/", views_filings.county_issuer_settings,
+         name="county_issuer_settings"),
+]
