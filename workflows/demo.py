@@ -111,6 +111,9 @@ def demo_seed() -> list[tuple[str, str, str]]:
         township = Unit.objects.filter(parent=county, name=township_name).first() or \
             unit_create(name=township_name, level=UnitLevel.TOWNSHIP, parent=county,
                         doc_prefix=doc_prefix, office_name=office_name)
+        if not township.doc_prefix:  # a demo database seeded before townships had them
+            Unit.objects.filter(pk=township.pk).update(doc_prefix=doc_prefix,
+                                                       office_name=office_name)
         staff(f"{slug}_staff", f"{township_name}经办人", "township_staff", township)
         staff(f"{slug}_leader", f"{township_name}分管领导", "township_leader", township)
         for index, village_name in enumerate(villages, start=1):
