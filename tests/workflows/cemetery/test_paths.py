@@ -212,6 +212,7 @@ def test_banned_zone_found_on_site_means_the_township_refuses(applicant, village
     assert document.doc_type == "cemetery_township_opinion"
     assert document.number == f"罗店政墓审〔{YEAR}〕1号"
     assert document.issuer_unit.name == "罗店镇"
+    assert document.filing.township.name == "罗店镇"  # 报县备案: the county sees it
     text = pdf_text(document, tmp_path)
     assert "乡镇人民政府不同意建设农村公益性墓地意见书" in text
     assert "本机关不同意建设" in text
