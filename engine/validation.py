@@ -651,24 +651,35 @@ def _issuer_problems(root, task, params, role_levels) -> list[Problem]:
         return [_problem("issuer_value", task,
                          f"{label(task)}的参数 issuer 只能是{'、'.join(ISSUER_VALUES)}，"
                          f"而不是“{explicit}”")]
+    problems = []
+    if explicit in (None, "decider") and role_levels is not None:
+        lanes = lanes_of(root)
+        for decider in _deciding_tasks(root, task):
+            if not spiff_properties(decider).get("candidate_role") and \
+                    role_levels.get(lanes.get(decider.get("id"), "")) == "village":
+                # The county would be printed as the decider (see engine/issuers.py).
+                problems.append(_problem(
+                    "issuer_village", task,
+                    f"{label(task)}紧接在村（社区）的{label(decider)}之后出具文书；村（居）"
+                    f"委员会不是行政机关，文书将以县民政局名义出具，请确认由县级或乡镇作出决定，"
+                    f"或设置 issuer 参数", severity="warning"))
     doc_type = document_types().get(params.get("doc_type") or "")
     if doc_type is None or not doc_type.decided_by:
-        return []
+        return problems
     allowed = set(doc_type.decided_by)
     names = {"county": "县级", "township": "乡镇", "village": "村（社区）"}
     allowed_text = "、".join(names.get(level, level) for level in doc_type.decided_by)
     if explicit in ("county", "township", "township_own"):
         level = "township" if explicit.startswith("township") else "county"
         if level not in allowed:
-            return [_problem("issuer_level", task,
-                             f"{label(task)}出具的“{doc_type.title}”只能由{allowed_text}作出，"
-                             f"不能指定 issuer 为“{explicit}”")]
-        return []
+            problems.append(_problem("issuer_level", task,
+                                     f"{label(task)}出具的“{doc_type.title}”只能由{allowed_text}"
+                                     f"作出，不能指定 issuer 为“{explicit}”"))
+        return problems
     if explicit not in (None, "decider") or role_levels is None:
-        return []  # decided when the case runs, checked when issued
+        return problems  # decided when the case runs, checked when issued
     levels = role_levels
     lanes = lanes_of(root)
-    problems = []
     for decider in _deciding_tasks(root, task):
         if spiff_properties(decider).get("candidate_role"):
             continue  # the role is computed when the case runs; checked when issued

@@ -28,6 +28,7 @@ from engine.models import (
 from engine.seal import seal_png
 from engine.services import (
     ActionRefused,
+    DefinitionError,
     case_start,
     definition_deploy,
     task_complete,
@@ -421,3 +422,28 @@ def test_unknown_issuer_value_is_not_deployable(demo):
     bad = _cemetery(('value="&quot;township_own&quot;"', 'value="&quot;province&quot;"'))
     assert any(p.code == "issuer_value" and p.element_id == "issue_township_opinion"
                for p in _problems(bad))
+
+
+def test_a_village_step_issuing_directly_is_warned(demo):
+    xml = (DATA / "issuer_probe.bpmn").read_text(encoding="utf-8").replace(
+        'name="township_leader"', 'name="village_staff"')
+    problems = validate_definition(bpmn_xml=xml, known_roles=set(ROLE_LEVELS),
+                                   role_levels=ROLE_LEVELS)
+    warned = [p for p in problems if p.code == "issuer_village"]
+    assert warned and all(not p.is_error for p in warned)
+    assert {p.element_id for p in warned} == {"issue_by_decider"}
+
+
+def test_issuing_a_county_only_document_after_a_township_decision_fails(probe, village,
+                                                                        village_staff):
+    from engine.services import RuntimeFailure, _document_issue
+
+    case = start(village, village_staff, "township")
+    task = case.tasks.get(status=TaskStatus.OPEN)
+    with pytest.raises(RuntimeFailure, match="不予许可决定书只能由县/区作出"):
+        _document_issue(case=case, doc_type_code="cemetery_refusal", data={}, actor=None,
+                        decider_task=str(task.task_id))
+    with pytest.raises(DefinitionError, match="只能由县级作出"):
+        definition_deploy(key="issuer_probe", name="出具机关测试", dmn_xmls=[],
+                          bpmn_xml=(DATA / "issuer_probe.bpmn").read_text(encoding="utf-8")
+                          .replace("&quot;relief_decision&quot;", "&quot;cemetery_refusal&quot;"))
