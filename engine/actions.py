@@ -413,6 +413,9 @@ def case_void(*, user, case_pk: int, reason: str) -> Case:
     case.save(update_fields=["status", "next_timer_at", "completed_at", "updated_at"])
     _audit(case=case, task=None, actor=user, action=AuditAction.VOIDED, comment=reason,
            summary="作废案件")
+    # The case's documents lose their force with it (verification shows 已作废).
+    from .issuers import documents_void_for_case
+    documents_void_for_case(case=case, user=user, reason=reason)
     return case
 
 

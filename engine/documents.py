@@ -199,9 +199,13 @@ def _data_uri(mime: str, content: bytes) -> str:
 def document_template_context(document: Document, doc_type: DocumentType) -> dict:
     """What a print template sees. Built from the document row only, so it is the same on
     every render."""
+    from .issuers import document_issuer_name, entrusted_line
+
     data = document.context or {}
-    issuer = document.issuer_unit
-    county = issuer.name
+    office_name = document_issuer_name(document)
+    # The county names the review and court venues, whoever issued (a township's decision
+    # is reviewed by the county government too).
+    county = document.case.village.county.name
     public_data = {key: value for key, value in data.items() if key not in _PRIVATE_KEYS}
     return {
         **public_data,
@@ -215,13 +219,14 @@ def document_template_context(document: Document, doc_type: DocumentType) -> dic
         "holder_id_masked": document.holder_id_masked,
         "issued_on": document.issued_on,
         "applied_on": timezone.localdate(document.case.created_at),
-        "office_name": issuer.office_name or issuer.name,
+        "office_name": office_name,
+        "entrusted_line": entrusted_line(document),
         "county": county,
         "appeal": APPEAL_SENTENCE.format(county=county) if doc_type.is_refusal else "",
         "checksum": document_checksum(document),
         "verify_url": document_verify_url(document),
         "qr_uri": _data_uri("image/svg+xml", document_qr_svg(document)),
-        "seal_uri": _data_uri("image/png", seal_png(issuer.office_name or issuer.name)),
+        "seal_uri": _data_uri("image/png", seal_png(office_name)),
         "seal_mm": SEAL_DIAMETER_MM,
     }
 
@@ -304,7 +309,8 @@ def document_render(*, document_pk: int, force: bool = False) -> Document:
     try:
         with transaction.atomic():
             document = (Document.objects.select_for_update(of=("self",))
-                        .select_related("issuer_unit", "case").get(pk=document_pk))
+                        .select_related("issuer_unit", "handling_unit", "case__village")
+                        .get(pk=document_pk))
             if document.status == DocumentStatus.READY and document.pdf and not force:
                 return document
             pdf = document_pdf(document)

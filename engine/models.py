@@ -362,6 +362,12 @@ class DocumentStatus(models.TextChoices):
     FAILED = "failed", "生成失败"
 
 
+class DocumentValidity(models.TextChoices):
+    VALID = "valid", "有效"
+    REVOKED = "revoked", "已撤销"
+    VOIDED = "voided", "已作废"
+
+
 class Document(models.Model):
     """An issued document. Its number is allocated with the decision and never changes;
     re-rendering keeps it. The PDF lives in the database so every server can serve it."""
@@ -389,6 +395,21 @@ class Document(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Last time the outbox sweep handed a pending render to the broker (engine.outbox).
     enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who decided, and in which legal form (engine/issuers.py): the township whose officer
+    # decided, when it was not the issuer's own officer (委托: the county issues, the
+    # township handles; 下放: the township issues in its own name). Null: the issuer decided.
+    handling_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    issuer_form = models.CharField(max_length=10, blank=True,
+                                   help_text='"" (the county decided), "entrusted", "devolved" or '
+                                             '"own" (the township\'s own power)')
+    # Current legal status, shown on the public verification page.
+    validity = models.CharField(max_length=10, choices=DocumentValidity.choices,
+                                default=DocumentValidity.VALID)
+    validity_changed_at = models.DateTimeField(null=True, blank=True)
+    validity_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+")
+    validity_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -398,6 +419,38 @@ class Document(models.Model):
 
     def __str__(self):
         return f"{self.title} {self.number}"
+
+
+# ---------------------------------------------------------------------------------------------
+# 报县备案: a township's decision filed with the county (engine/issuers.py)
+
+
+class FilingStatus(models.TextChoices):
+    PENDING = "pending", "待审查"
+    CONFIRMED = "confirmed", "已确认备案"
+    QUESTIONED = "questioned", "已提出意见"
+
+
+class DocumentFiling(models.Model):
+    """A document a township decided, filed with the county (报县备案) for its review: the
+    county confirms the filing or records an opinion questioning it."""
+
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="filing")
+    county = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=FilingStatus.choices,
+                              default=FilingStatus.PENDING, db_index=True)
+    filed_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    opinion = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.township}备案：{self.document}"
 
 
 class Quota(models.Model):

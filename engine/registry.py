@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 class DocumentType:
     """A kind of output document a diagram can issue with the ``issue_document`` service task.
 
-    ``series`` is appended to the county's prefix to make the issuer code: "婺民" + "救" gives
-    numbers like 婺民救〔2026〕12号. Each document type has its own series, so numbers are
+    ``series`` is appended to the issuer's prefix to make the issuer code: "婺民" + "救" gives
+    numbers like 婺民救〔2026〕12号 (a township deciding in its own name: 罗店政救〔2026〕1号,
+    see ``engine.issuers``). Each document type has its own series, so numbers are
     consecutive per issuer, type and year.
     """
 
@@ -23,6 +24,10 @@ class DocumentType:
     is_refusal: bool = False  # refusals and penalties carry the appeal sentence
     # Builds extra template context from the case data frozen at issue time.
     context: Callable[[dict], dict] = field(default=lambda data: {})
+    # Levels (UnitLevel values) whose officers may decide this document, e.g. ("county",)
+    # for a licensing decision only the county bureau may make; empty: any. Checked when
+    # the document is issued and, from the lanes before the service task, at deploy.
+    decided_by: tuple[str, ...] = ()
 
 
 _DOCUMENT_TYPES: dict[str, DocumentType] = {}

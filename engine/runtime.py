@@ -26,6 +26,8 @@ SERIALIZER_VERSION = SERIALIZER.VERSION
 # Service-task operations the engine understands. Diagrams call them with
 # <spiffworkflow:serviceTaskOperator id="issue_document"> and parameters.
 SERVICE_OPERATIONS = {
+    # Optional ``issuer``: "county", "township" or "decider" (the default: the level of the
+    # user task whose completion led to the document, see ``deciding_task_id``).
     "issue_document": {"doc_type"},
     "reserve_quota": {"key", "level"},
     "release_quota": {"key"},
@@ -53,6 +55,9 @@ class Effect:
     params: dict
     task_spec: str
     data: dict = field(default_factory=dict)
+    # Id of the user task whose completion led here (the decider), None when an event
+    # (timer, message) or the start did; see ``deciding_task_id``.
+    decider_task: str | None = None
 
 
 class ScriptEngine(PythonScriptEngine):
@@ -67,8 +72,46 @@ class ScriptEngine(PythonScriptEngine):
             raise WorkflowException(f"未知的服务操作：{operation_name}", task_spec=task.task_spec)
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         self.effects.append(Effect(operation_name, params, task.task_spec.bpmn_id,
-                                   copy.deepcopy(task.data)))
+                                   copy.deepcopy(task.data), deciding_task_id(task)))
         return json.dumps(params)
+
+
+def deciding_task_id(task) -> str | None:
+    """The user task whose completion led to ``task``: the nearest completed manual task up
+    the task tree (across subprocess boundaries). None when a catch event with a trigger (a
+    timer, a message, a signal) comes first — then no person's completion caused it — or
+    when the path goes back to the start."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+    from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+    from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+
+    node = task.parent
+    workflow = task.workflow
+    while True:
+        while node is not None:
+            spec = node.task_spec
+            if getattr(spec, "manual", False):
+                return str(node.id)
+            if isinstance(spec, LoopTask):
+                # A multi-instance user task: its instances are children, not ancestors, of
+                # what follows; the decider is the instance completed last.
+                instances = [child for child in node.children
+                             if getattr(child.task_spec, "manual", False)
+                             and child.state == TaskState.COMPLETED]
+                if instances:
+                    return str(max(instances, key=lambda t: t.last_state_change).id)
+            if isinstance(spec, CatchingEvent) and not isinstance(
+                    getattr(spec, "event_definition", None), (NoneEventDefinition, type(None))):
+                return None
+            node = node.parent
+        parent_id = getattr(workflow, "parent_task_id", None)
+        if parent_id is None:
+            return None
+        node = workflow.top_workflow.get_task_from_id(parent_id)
+        if node is None:
+            return None
+        workflow = node.workflow
+        node = node.parent
 
 
 def _to_bytes(xml: str | bytes) -> bytes:

@@ -90,7 +90,8 @@ def definition_check(*, bpmn_xml: str, dmn_xmls: list[str],
 
     problems = validate_definition(
         bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
-        known_roles=set(Role.objects.values_list("code", flat=True)), form_exists=form_exists)
+        known_roles=set(Role.objects.values_list("code", flat=True)), form_exists=form_exists,
+        role_levels=dict(Role.objects.values_list("code", "level")))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DefinitionError("；".join(p.message for p in errors))
@@ -311,7 +312,8 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
     for effect in script_engine.effects:
         if effect.operation == "issue_document":
             _document_issue(case=case, doc_type_code=effect.params["doc_type"],
-                            data=effect.data, actor=actor)
+                            data=effect.data, actor=actor, issuer=effect.params.get("issuer"),
+                            decider_task=effect.decider_task)
         elif effect.operation == "reserve_quota":
             _quota_reserve(case=case, key=effect.params["key"],
                            level=effect.params.get("level", UnitLevel.TOWNSHIP), actor=actor)
@@ -633,26 +635,43 @@ def _allocate_sequence(*, issuer_code: str, doc_type: str, year: int) -> int:
     return sequence.last_number
 
 
-def _document_issue(*, case: Case, doc_type_code: str, data: dict, actor) -> Document:
-    """Number a document and queue its rendering; called inside the advancing transaction."""
+def _document_issue(*, case: Case, doc_type_code: str, data: dict, actor,
+                    issuer: str | None = None, decider_task: str | None = None) -> Document:
+    """Number a document and queue its rendering; called inside the advancing transaction.
+
+    The issuer follows who decided (``engine.issuers``): ``issuer`` is the service task's
+    explicit parameter, ``decider_task`` the user task whose completion led here. Numbers
+    run per issuer, so a township issuing in its own name has its own series."""
+    from .issuers import IssuerNotConfigured, decider_level, document_issuer, filing_create
     from .outbox import enqueue_on_commit
     from .tasks import document_render_task
 
     doc_type = document_type(doc_type_code)
-    county = case.village.county
-    issuer_code = f"{county.doc_prefix}{doc_type.series}"
+    decided_at = decider_level(case, decider_task)
+    try:
+        chosen = document_issuer(case=case, explicit=issuer, decider=decided_at)
+    except IssuerNotConfigured as exc:
+        raise ActionRefused(str(exc)) from exc
+    level = chosen.handling_unit.level if chosen.handling_unit else chosen.unit.level
+    if doc_type.decided_by and level not in doc_type.decided_by:
+        allowed = "、".join(UnitLevel(code).label for code in doc_type.decided_by)
+        raise RuntimeFailure(f"{doc_type.title}只能由{allowed}作出，本案由"
+                             f"{UnitLevel(level).label}的办理人员决定，流程图有误")
+    issuer_code = f"{chosen.prefix}{doc_type.series}"
     today = timezone.localdate()
     sequence = _allocate_sequence(issuer_code=issuer_code, doc_type=doc_type.code,
                                   year=today.year)
     document = Document(
         case=case, doc_type=doc_type.code, title=doc_type.title, issuer_code=issuer_code,
         year=today.year, sequence=sequence, number=f"{issuer_code}〔{today.year}〕{sequence}号",
-        issued_on=today, issuer_unit=county, holder_name=case.applicant_name,
+        issued_on=today, issuer_unit=chosen.unit, holder_name=case.applicant_name,
         holder_id_masked=mask_id_number(case.applicant_id_number),
         context=json.loads(json.dumps(data, default=str)),
+        handling_unit=chosen.handling_unit, issuer_form=chosen.form,
     )
     document.full_clean(exclude=["pdf"])
     document.save()
+    filing_create(document=document)
     AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.DOCUMENT,
                               summary=f"出具{document.title} {document.number}",
                               data={"document": str(document.uuid), "number": document.number})

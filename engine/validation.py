@@ -262,7 +262,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
                         form_exists: Callable[[str], bool] | None = None,
                         known_operations: set[str] | None = None,
                         known_doc_types: set[str] | None = None,
-                        known_actions: set[str] | None = None) -> list[Problem]:
+                        known_actions: set[str] | None = None,
+                        role_levels: dict[str, str] | None = None) -> list[Problem]:
     """Every problem of a draft diagram and its decision tables; deploy only when none is an
     error.
 
@@ -271,6 +272,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     procedure, e.g. ``lambda task_id: has_form(procedure, task_id)``); None skips the check.
     ``known_operations`` defaults to the engine's service operations, ``known_doc_types`` and
     ``known_actions`` to what procedures registered in ``engine.registry``.
+    ``role_levels`` (role code → level): when given, a document only one level may decide is
+    checked against the lanes of the tasks that lead to it.
     """
     from . import feel
     from .registry import actions, document_types
@@ -306,7 +309,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     problems += _gateway_problems(root)
     problems += _timer_problems(root)
     problems += _expression_problems(root)
-    problems += _service_task_problems(root, known_operations, known_doc_types, known_actions)
+    problems += _service_task_problems(root, known_operations, known_doc_types, known_actions,
+                                       role_levels)
     problems += _decision_reference_problems(root, translated_dmns)
     problems += _connection_problems(root)
     # The library's parse error on an element one of the checks above already explained (in
@@ -783,7 +787,8 @@ def _short(source: str) -> str:
     return source if len(source) <= 60 else source[:57] + "..."
 
 
-def _service_task_problems(root, known_operations, known_doc_types, known_actions):
+def _service_task_problems(root, known_operations, known_doc_types, known_actions,
+                           role_levels=None):
     from .runtime import SERVICE_OPERATIONS
 
     problems = []
@@ -824,7 +829,89 @@ def _service_task_problems(root, known_operations, known_doc_types, known_action
                 params["action"] not in known_actions:
             problems.append(_problem("unknown_action", task,
                                      f"{label(task)}的动作“{params['action']}”未登记"))
+        if operation == "issue_document":
+            problems += _issuer_problems(root, task, params, role_levels)
     return problems
+
+
+def _issuer_problems(root, task, params, role_levels) -> list[Problem]:
+    """The ``issuer`` parameter is one of the known values, and a document only one level
+    may decide (``DocumentType.decided_by``) cannot follow a task of another level: no
+    document claims a decider who did not decide (see engine/issuers.py)."""
+    from .issuers import ISSUER_VALUES
+    from .registry import document_types
+
+    explicit = params.get("issuer")
+    if "issuer" in params and explicit is not None and explicit not in ISSUER_VALUES:
+        return [_problem("issuer_value", task,
+                         f"{label(task)}的参数 issuer 只能是{'、'.join(ISSUER_VALUES)}，"
+                         f"而不是“{explicit}”")]
+    problems = []
+    if explicit in (None, "decider") and role_levels is not None:
+        lanes = lanes_of(root)
+        for decider in _deciding_tasks(root, task):
+            if not spiff_properties(decider).get("candidate_role") and \
+                    role_levels.get(lanes.get(decider.get("id"), "")) == "village":
+                # The county would be printed as the decider (see engine/issuers.py).
+                problems.append(_problem(
+                    "issuer_village", task,
+                    f"{label(task)}紧接在村（社区）的{label(decider)}之后出具文书；村（居）"
+                    f"委员会不是行政机关，文书将以县民政局名义出具，请确认由县级或乡镇作出决定，"
+                    f"或设置 issuer 参数", severity="warning"))
+    doc_type = document_types().get(params.get("doc_type") or "")
+    if doc_type is None or not doc_type.decided_by:
+        return problems
+    allowed = set(doc_type.decided_by)
+    names = {"county": "县级", "township": "乡镇", "village": "村（社区）"}
+    allowed_text = "、".join(names.get(level, level) for level in doc_type.decided_by)
+    if explicit in ("county", "township", "township_own"):
+        level = "township" if explicit.startswith("township") else "county"
+        if level not in allowed:
+            problems.append(_problem("issuer_level", task,
+                                     f"{label(task)}出具的“{doc_type.title}”只能由{allowed_text}"
+                                     f"作出，不能指定 issuer 为“{explicit}”"))
+        return problems
+    if explicit not in (None, "decider") or role_levels is None:
+        return problems  # decided when the case runs, checked when issued
+    levels = role_levels
+    lanes = lanes_of(root)
+    for decider in _deciding_tasks(root, task):
+        if spiff_properties(decider).get("candidate_role"):
+            continue  # the role is computed when the case runs; checked when issued
+        level = levels.get(lanes.get(decider.get("id"), "")) or ""
+        if level and level not in allowed:
+            problems.append(_problem(
+                "issuer_level", task,
+                f"{label(task)}出具的“{doc_type.title}”只能由{allowed_text}作出，但"
+                f"{label(decider)}（{names.get(level, level)}）办理后会直接出具该文书；"
+                f"请改为出具该级别自己的文书"))
+    return problems
+
+
+def _deciding_tasks(root, target) -> list:
+    """The user tasks whose completion can lead to ``target`` without another user task or
+    a triggered event in between (walking the sequence flows backwards)."""
+    by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    incoming: dict[str, list[str]] = {}
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        incoming.setdefault(flow.get("targetRef"), []).append(flow.get("sourceRef"))
+    found, seen = [], set()
+    stack = list(incoming.get(target.get("id"), []))
+    while stack:
+        node_id = stack.pop()
+        if node_id in seen or node_id not in by_id:
+            continue
+        seen.add(node_id)
+        element = by_id[node_id]
+        kind = _local(element)
+        if kind in ("userTask", "manualTask"):
+            found.append(element)
+        elif kind in ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "scriptTask",
+                      "businessRuleTask", "serviceTask", "task", "intermediateThrowEvent"):
+            stack.extend(incoming.get(node_id, []))
+        # Catch events (timers, messages), start events, subprocesses: no person's
+        # completion directly, so the county issues.
+    return found
 
 
 def _decision_ids(dmn_xmls: list[str]) -> set[str]:

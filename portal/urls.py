@@ -88,3 +88,15 @@ from . import views_calendar  # noqa: E402
 urlpatterns += [
     path("county/calendar/", views_calendar.county_calendar, name="county_calendar"),
 ]
+
+# 报县备案, document revocation, the township approval setting (portal/views_filings.py).
+from . import views_filings  # noqa: E402
+
+urlpatterns += [
+    path("county/filings/", views_filings.filing_list, name="filings"),
+    path("county/filings/<int:pk>/", views_filings.filing_detail, name="filing"),
+    path("documents/<uuid:uuid>/revoke/", views_filings.document_revoke_view,
+         name="document_revoke"),
+    path("county/settings/township-approval/", views_filings.county_issuer_settings,
+         name="county_issuer_settings"),
+]

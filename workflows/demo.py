@@ -25,6 +25,13 @@ TOWNSHIPS = [
     ("安地镇", "andi", ["安地村", "岩头村", "喻斯村"]),
     ("蒋堂镇", "jiangtang", ["蒋堂村", "孙宅村", "汤溪村"]),
 ]
+# The demo county has devolved township approval (下放, engine/issuers.py): townships issue
+# their decisions in their own name, seal and number series (罗店政救〔2026〕1号).
+TOWNSHIP_ISSUERS = {
+    "罗店镇": ("罗店政", "金华市婺城区罗店镇人民政府"),
+    "安地镇": ("安地政", "金华市婺城区安地镇人民政府"),
+    "蒋堂镇": ("蒋堂政", "金华市婺城区蒋堂镇人民政府"),
+}
 DEMO_PASSWORD = "minzheng2026"
 
 
@@ -46,7 +53,8 @@ def demo_seed() -> list[tuple[str, str, str]]:
     if county is None:
         county = unit_create(name=COUNTY[0], level=UnitLevel.COUNTY, doc_prefix="婺民",
                              office_name="金华市婺城区民政局",
-                             settings={"dibao_monthly": 1050, "holidays": [], "workdays": []})
+                             settings={"dibao_monthly": 1050, "holidays": [], "workdays": [],
+                                       "township_approval_form": "devolved"})
     created = []
 
     def staff(username, full_name, role, unit):
@@ -69,8 +77,13 @@ def demo_seed() -> list[tuple[str, str, str]]:
     staff(f"{COUNTY[1]}_assessor", "评估机构评估员", "assessor", county)
     staff(f"{COUNTY[1]}_provider", "施工单位项目经理", "provider", county)
     for township_name, slug, villages in TOWNSHIPS:
+        doc_prefix, office_name = TOWNSHIP_ISSUERS[township_name]
         township = Unit.objects.filter(parent=county, name=township_name).first() or \
-            unit_create(name=township_name, level=UnitLevel.TOWNSHIP, parent=county)
+            unit_create(name=township_name, level=UnitLevel.TOWNSHIP, parent=county,
+                        doc_prefix=doc_prefix, office_name=office_name)
+        if not township.doc_prefix:  # a demo database seeded before townships had them
+            Unit.objects.filter(pk=township.pk).update(doc_prefix=doc_prefix,
+                                                       office_name=office_name)
         staff(f"{slug}_staff", f"{township_name}经办人", "township_staff", township)
         staff(f"{slug}_leader", f"{township_name}分管领导", "township_leader", township)
         for index, village_name in enumerate(villages, start=1):

@@ -133,7 +133,8 @@ def draft_problems(procedure: Procedure, *, bpmn_xml: str,
     problems = validate_definition(
         bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
         known_roles=set(Role.objects.values_list("code", flat=True)),
-        form_exists=_form_exists(procedure))
+        form_exists=_form_exists(procedure),
+        role_levels=dict(Role.objects.values_list("code", "level")))
     return sorted(problems, key=lambda p: not p.is_error)
 
 

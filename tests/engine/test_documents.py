@@ -109,9 +109,10 @@ def test_decision_pdf_prints_the_decision(decision, tmp_path):
     text = pdf_text(pdf, tmp_path)
     compact = "".join(text.split())
     assert "临时救助决定书" in compact
-    assert document.number == "婺民救〔2026〕1号"
-    assert "婺民救〔2026〕1号" in compact
-    assert "金华市婺城区民政局" in compact
+    # The demo county devolved township approval: the township decided, in its own name.
+    assert document.number == "罗店政救〔2026〕1号"
+    assert "罗店政救〔2026〕1号" in compact
+    assert "金华市婺城区罗店镇人民政府" in compact
     assert "2500元" in compact and "贰仟伍佰元整" in compact
     assert "社会化发放" in compact
     assert "突发重大疾病" in compact
@@ -129,12 +130,12 @@ def test_refusal_pdf_carries_the_appeal_sentence(refusal, tmp_path):
     text = pdf_text(bytes(document.pdf), tmp_path)
     compact = "".join(text.split())
     assert "不予临时救助告知书" in compact
-    assert "婺民救告〔2026〕1号" in compact
+    assert "罗店政救告〔2026〕1号" in compact  # 不予受理 by the township, in its own name
     assert "家庭月收入高于当地临时救助认定标准" in compact
     assert "《社会救助暂行办法》" in compact
     assert "不予受理" in compact
     assert APPEAL_WUCHENG in compact
-    assert "金华市婺城区民政局" in compact and "2026年3月16日" in compact
+    assert "金华市婺城区罗店镇人民政府" in compact and "2026年3月16日" in compact
     assert VALID_ID not in compact
 
 
@@ -257,7 +258,7 @@ def test_render_failure_marks_document_failed_and_reraises(refusal, settings, tm
     refusal.refresh_from_db()
     assert refusal.status == DocumentStatus.FAILED
     assert "完整身份证号码" in refusal.error
-    assert refusal.number == "婺民救告〔2026〕1号"
+    assert refusal.number == "罗店政救告〔2026〕1号"
 
 
 def test_refusal_template_without_appeal_sentence_is_refused(refusal, settings, tmp_path):
@@ -389,9 +390,9 @@ def test_verify_page_shows_masked_holder(decision, client):
     response = verify_response(client, document, document_checksum(document))
     assert response.status_code == 200
     html = response.content.decode()
-    for expected in ("婺民救〔2026〕1号", "临时救助决定书", "2026年3月24日", "张*国",
-                     "330***********1232", "金华市婺城区民政局", document_checksum(document),
-                     "有效"):
+    for expected in ("罗店政救〔2026〕1号", "临时救助决定书", "2026年3月24日", "张*国",
+                     "330***********1232", "金华市婺城区罗店镇人民政府",
+                     document_checksum(document), "有效"):
         assert expected in html, expected
     assert "张建国" not in html
     assert VALID_ID not in html

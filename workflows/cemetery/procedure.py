@@ -43,18 +43,29 @@ def approval_context(data: dict) -> dict:
 
 
 def refusal_context(data: dict) -> dict:
-    """不予许可决定书, whichever step refused."""
+    """不予许可决定书: the county bureau's refusal (after its review of an operating cemetery,
+    or after consulting the departments on a public-welfare one). A township's disagreement
+    is not a licensing decision: see township_opinion_context."""
     operating = data.get("cemetery_type") == forms.OPERATING
     hits = forms.site_hits_of(data)
     return {
         "cemetery_type_label": dict(forms.CEMETERY_TYPES).get(data.get("cemetery_type"), ""),
         "operating": operating,
-        "refused_by_township": not operating and data.get("township_decision") == "refuse",
         "reason": _sentence(data.get("refusal_reason")),
         "site_hits": "、".join(hits),
         "dissent": [{"department": selectors.department_label(r["department"]),
                      "opinion": r.get("opinion", "")}
                     for r in selectors.dissenting_departments(data)],
+    }
+
+
+def township_opinion_context(data: dict) -> dict:
+    """乡镇人民政府不同意建设农村公益性墓地意见书: the township's own review-stage opinion."""
+    return {
+        "cemetery_type_label": dict(forms.CEMETERY_TYPES).get(data.get("cemetery_type"), ""),
+        "reason": _sentence(data.get("refusal_reason")),
+        "opinion": _sentence(data.get("township_opinion")),
+        "site_hits": "、".join(forms.site_hits_of(data)),
     }
 
 
@@ -90,14 +101,20 @@ PROCEDURE = Procedure(
         "record_provincial_result": forms.ProvincialResultForm,
     },
     document_types=(
+        # The licensing documents are the county bureau's alone (decided_by): a diagram
+        # that lets a township's completion lead to one is refused at deploy and at issue.
         DocumentType(code="cemetery_approval", title="关于同意建设公墓的批复",
                      template="cemetery/approval.html", series="墓批",
-                     context=approval_context),
+                     context=approval_context, decided_by=("county",)),
         DocumentType(code="cemetery_refusal", title="不予许可决定书",
                      template="cemetery/refusal.html", series="墓不许",
-                     is_refusal=True, context=refusal_context),
+                     is_refusal=True, context=refusal_context, decided_by=("county",)),
         DocumentType(code="cemetery_forward_result", title="转报结果告知书",
                      template="cemetery/forward_result.html", series="墓转",
-                     context=forward_result_context),
+                     context=forward_result_context, decided_by=("county",)),
+        DocumentType(code="cemetery_township_opinion",
+                     title="乡镇人民政府不同意建设农村公益性墓地意见书",
+                     template="cemetery/township_opinion.html", series="墓审",
+                     context=township_opinion_context, decided_by=("township",)),
     ),
 )

@@ -206,13 +206,21 @@ def test_banned_zone_found_on_site_means_the_township_refuses(applicant, village
 
     assert case.status == CaseStatus.COMPLETED
     assert not open_tasks(case)
+    # The township's review-stage opinion in its own name, not a county licensing refusal
+    # no county officer made.
     document = case.documents.get()
-    assert document.doc_type == "cemetery_refusal"
+    assert document.doc_type == "cemetery_township_opinion"
+    assert document.number == f"罗店政墓审〔{YEAR}〕1号"
+    assert document.issuer_unit.name == "罗店镇"
+    assert document.filing.township.name == "罗店镇"  # 报县备案: the county sees it
     text = pdf_text(document, tmp_path)
-    assert "经罗店镇人民政府审核，不同意建设" in text
+    assert "乡镇人民政府不同意建设农村公益性墓地意见书" in text
+    assert "本机关不同意建设" in text
     assert "选址涉及林地、水库及河流堤坝附近和水源保护区" in text
-    assert "《殡葬管理条例》第八条至第十条" in text
-    assert "".join(APPEAL.split()) in text
+    assert "不再报送婺城区民政局审批" in text
+    assert "金华市婺城区罗店镇人民政府" in text
+    assert "不予许可" not in text and "行政许可法" not in text
+    assert "金华市婺城区民政局" not in text
 
 
 def test_clan_cemetery_is_refused(applicant, village, township_staff, township_leader):

@@ -48,7 +48,10 @@ def test_plan_acceptance_and_payment_documents(finished_case):
 
     acceptance = pdf_text(docs["elderly_home_acceptance"])
     assert "居家适老化改造竣工验收单" in acceptance
-    assert f"婺民适老验〔{year}〕1号" in acceptance
+    # The township's staff accepted the works: the township issues the acceptance (demo
+    # county: devolved), while the subsidy notice stays the county bureau's (issuer=county).
+    assert f"罗店政适老验〔{year}〕1号" in acceptance
+    assert "金华市婺城区罗店镇人民政府" in acceptance
     for fact in ("验收合格", "金华安居适老装修有限公司", "地面防滑处理", "1940", "4740",
                  "施工前-卫生间.jpg（SHA256:", "施工后-卫生间.jpg（SHA256:", "33012345",
                  "李验收、赵验收", "已签字", "老年人或家属（签字）", "验收人员（签字）",
@@ -59,6 +62,7 @@ def test_plan_acceptance_and_payment_documents(finished_case):
     payment = pdf_text(docs["elderly_home_payment"])
     assert "居家适老化改造补贴发放通知" in payment
     assert f"婺民适老补〔{year}〕1号" in payment
+    assert "金华市婺城区民政局" in payment and "罗店镇人民政府" not in payment
     for fact in ("1940元", "壹仟玖佰肆拾元整", "每户不超过2000元", "2800元",
                  "金华安居适老装修有限公司"):
         assert fact in payment, fact
