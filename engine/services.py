@@ -331,6 +331,9 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
             params = dict(effect.params)
             registered_action(params.pop("action"))(case=case, params=params,
                                                     data=effect.data, actor=actor)
+        elif effect.operation in ("start_clock", "stop_clock"):
+            from .clocks import clock_effect_apply
+            clock_effect_apply(case=case, effect=effect, actor=actor)
     script_engine.effects.clear()
     _sync_human_tasks(case, workflow)
     case.state = runtime.dump(workflow)
@@ -473,6 +476,10 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
 
 
 def _complete_diagram_task(*, case, task, user, form_data, principal) -> HumanTask:
+    if task.spec_name != APPLICANT_SUPPLEMENT:  # the procedure's rules for this step
+        from .checks import completion_check_run
+        completion_check_run(case=case, task=task, form_data=form_data, actor=user,
+                             principal=principal)
     workflow, script_engine = _load(case)
     before = dict(case.data)
     if task.spec_name == APPLICANT_SUPPLEMENT:

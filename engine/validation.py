@@ -629,6 +629,9 @@ def _service_task_problems(root, known_operations, known_doc_types, known_action
                 params["action"] not in known_actions:
             problems.append(_problem("unknown_action", task,
                                      f"{label(task)}的动作“{params['action']}”未登记"))
+        from .clocks import clock_parameter_problems
+        problems += [_problem("service_parameters", task, f"{label(task)}：{message}")
+                     for message in clock_parameter_problems(operation, params)]
     return problems
 
 

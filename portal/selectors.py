@@ -403,7 +403,9 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
         "attachments": list(case.attachments.select_related("task", "uploaded_by")
                             .defer("content")),
         # The one-grant-a-year rule is a matter for the staff deciding, not the applicant.
-        "warnings": grant_warnings(case, procedure) if staff else [],
+        "warnings": grant_warnings(case, procedure) + (
+            list(procedure.case_notices(case.data))
+            if procedure is not None and procedure.case_notices else []) if staff else [],
     }
 
 

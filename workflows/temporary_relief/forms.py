@@ -158,6 +158,10 @@ class InvestigationForm(TwoInvestigatorsMixin, TaskForm):
     village_opinion = forms.CharField(label="村（居）委会意见", max_length=1000,
                                       widget=forms.Textarea(attrs={"rows": 2}))
 
+    def workflow_data(self):
+        # Documents say "经入户调查" only when this step was done (see procedure.py).
+        return {**super().workflow_data(), "investigated": True}
+
 
 class TownshipReviewForm(TaskForm):
     """乡镇审核: economic-status check result, confirmed amount and recommendation."""
@@ -182,6 +186,11 @@ class TownshipReviewForm(TaskForm):
             self.add_error("recommendation", "经济状况核对不符合条件的，不能拟给予救助")
         return cleaned
 
+    def workflow_data(self):
+        # A (new) review opens a new notice round: no notice has been held for it yet. The
+        # notice segment sets ``notice_held`` when its period ends without an upheld objection.
+        return {**super().workflow_data(), "notice_held": False}
+
 
 class NoticeResultForm(TaskForm):
     """公示结果登记: an objection sends the case back to investigation."""
@@ -197,6 +206,11 @@ class NoticeResultForm(TaskForm):
         if cleaned.get("objection") and not cleaned.get("objection_detail", "").strip():
             self.add_error("objection_detail", "请填写异议内容")
         return cleaned
+
+    def workflow_data(self):
+        # The notice period ended; without an objection the notice counts as held.
+        data = super().workflow_data()
+        return {**data, "notice_held": not data["objection"]}
 
 
 class CountyReviewForm(TaskForm):
@@ -218,12 +232,18 @@ class DecisionForm(TaskForm):
                                        widget=forms.Textarea(attrs={"rows": 2}))
     refusal_reason = forms.CharField(label="不予救助的事实和理由", required=False,
                                      widget=forms.Textarea(attrs={"rows": 3}))
+    override_reason = forms.CharField(
+        label="不采纳乡镇审核意见的理由", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="审批决定与乡镇审核意见不一致时必填，将写入决定文书")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         proposed = self.case_data.get("amount")
         if proposed:
             self.fields["approved_amount"].initial = proposed
+        if self.case_data.get("override_reason"):  # deciding again after the notice
+            self.fields["override_reason"].initial = self.case_data["override_reason"]
 
     def clean(self):
         cleaned = super().clean()
@@ -235,6 +255,12 @@ class DecisionForm(TaskForm):
         if cleaned.get("decision") == "refuse" and not cleaned.get(
                 "refusal_reason", "").strip():
             self.add_error("refusal_reason", "不予救助必须书面说明事实和理由")
+        # The same rule the procedure's completion check enforces server-side.
+        from .procedure import override_required
+
+        message = override_required(self.case_data, cleaned)
+        if message and not cleaned.get("override_reason", "").strip():
+            self.add_error("override_reason", message)
         return cleaned
 
 
@@ -244,6 +270,10 @@ class CollectiveDecisionForm(DecisionForm):
     meeting_record = forms.CharField(label="集体研究会议记录（时间、参会人员、结论）",
                                      max_length=3000, widget=forms.Textarea(attrs={"rows": 4}))
 
+    def workflow_data(self):
+        # Documents say "经集体研究（一事一议）" only when this step decided.
+        return {**super().workflow_data(), "collective_decided": True}
+
 
 class UrgentReviewForm(TaskForm):
     """急难型先行救助核实: facts and amount, within hours."""
@@ -251,6 +281,16 @@ class UrgentReviewForm(TaskForm):
     urgent_facts = forms.CharField(label="急难情况核实", max_length=2000,
                                    widget=forms.Textarea(attrs={"rows": 3}))
     amount = AmountField(label="先行救助金额（元）")
+
+    def workflow_data(self):
+        return {**super().workflow_data(), "urgent_reviewed": True}
+
+
+FOLLOW_UP_OUTCOMES = [
+    ("confirm", "确认：核实情况与先行救助一致"),
+    ("adjust", "调整金额"),
+    ("recover", "追回：不符合救助条件，追回已发放的救助金"),
+]
 
 
 class UrgentPaperworkForm(TwoInvestigatorsMixin, TaskForm):
@@ -262,3 +302,27 @@ class UrgentPaperworkForm(TwoInvestigatorsMixin, TaskForm):
     investigator_2 = forms.CharField(label="调查人（二）", max_length=50)
     filing_note = forms.CharField(label="签字及报县备案情况", max_length=1000,
                                   widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up_findings = forms.CharField(label="补充调查核实的事实", max_length=2000,
+                                         widget=forms.Textarea(attrs={"rows": 3}))
+    follow_up_outcome = forms.ChoiceField(label="核实结论", widget=forms.RadioSelect,
+                                          choices=FOLLOW_UP_OUTCOMES)
+    adjusted_amount = AmountField(label="调整后的救助金额（元）", required=False)
+    recovery_amount = AmountField(label="应追回金额（元）", required=False)
+    follow_up_reason = forms.CharField(label="调整或追回的理由和依据", required=False,
+                                       max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        from .procedure import follow_up_problems
+
+        for field, message in follow_up_problems(self.case_data, cleaned):
+            self.add_error(field, message)
+        return cleaned
+
+    def workflow_data(self):
+        data = super().workflow_data()
+        if data["follow_up_outcome"] != "adjust":
+            data["adjusted_amount"] = None
+        if data["follow_up_outcome"] != "recover":
+            data["recovery_amount"] = None
+        return {**data, "investigated": True}

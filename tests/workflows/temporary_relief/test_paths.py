@@ -93,7 +93,8 @@ def test_county_leader_refuses_with_reasons(applicant, village, village_staff, t
     _after_notice(case, township_staff)
     complete(case, county_staff, "county_review", county_opinion="不符合")
     complete(case, county_leader, "county_decide", decision="refuse",
-             decision_opinion="不同意", refusal_reason="家庭月收入高于当地低保标准")
+             decision_opinion="不同意", refusal_reason="家庭月收入高于当地低保标准",
+             override_reason="县级复核发现家庭月收入高于当地低保标准")
     document = case.documents.get()
     assert document.doc_type == "relief_refusal"
     assert document.number.startswith("婺民救告〔")
@@ -171,8 +172,10 @@ def test_urgent_township_grant_first_then_paperwork(applicant, village, township
     paperwork = open_task(case, "urgent_paperwork")
     assert paperwork.lane == "township_staff"
     complete(case, township_staff, "urgent_paperwork", visit_date="2026-11-21",
-             investigator_1="王芳", investigator_2="李强", filing_note="已报县备案")
+             investigator_1="王芳", investigator_2="李强", filing_note="已报县备案",
+             follow_up_findings="房屋失火属实", follow_up_outcome="confirm")
     assert case.status == CaseStatus.COMPLETED
+    assert case.documents.last().doc_type == "relief_urgent_confirmation"
 
 
 def test_urgent_above_limit_goes_to_county_leader(applicant, village, township_staff,
