@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from engine.clocks import case_clock_statuses
 from engine.identity import mask_id_number
 from engine.models import (
     APPLICANT_ROLE,
@@ -398,6 +399,7 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
         "procedure": procedure,
         "open_tasks": open_tasks,
         "rows": case_rows(case, procedure, reveal=reveal),
+        "clocks": case_clock_statuses(case),  # engine.clocks: deadlines on the whole case
         "history": case_history(case, procedure, viewer=user, staff=staff),
         "documents": list(document_list_for_case(case)),
         "attachments": list(case.attachments.select_related("task", "uploaded_by")

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from engine.actions import previous_form_data, withdrawable
+from engine.clocks import tasks_attach_clocks
 from engine.models import CaseStatus, TaskStatus, Unit, UnitLevel
 from engine.selectors import (
     attachment_get_for_user,
@@ -140,6 +141,7 @@ def inbox(request):
     task_filter = TaskFilter(request.GET, queryset=tasks, request=request)
     page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
+    page.object_list = tasks_attach_clocks(page.object_list, now)  # case clocks, one query
     tab = "overdue" if request.GET.get("overdue") == "yes" else \
         {"mine": "mine", "free": "free"}.get(request.GET.get("claimed"), "all")
     return render(request, "portal/inbox.html", {
