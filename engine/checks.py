@@ -21,9 +21,11 @@ def register_completion_check(procedure_key: str, function: Callable) -> None:
     _CHECKS[procedure_key] = function
 
 
-def completion_check_run(*, case, task, form_data: dict, actor, principal=None) -> list[str]:
+def completion_check_run(*, case, task, form_data: dict, actor, principal=None,
+                         record: bool = True) -> list[str]:
     """Run the procedure's check for completing ``task`` with ``form_data``; record its notes
-    (audit entries of the completing user). Raises what the check raises."""
+    (audit entries of the completing user) unless ``record`` is False (an early check of an
+    answer that is not applied yet). Raises what the check raises."""
     from .models import AuditAction, AuditEntry
 
     function = _CHECKS.get(case.procedure)
@@ -31,7 +33,7 @@ def completion_check_run(*, case, task, form_data: dict, actor, principal=None) 
         return []
     notes = list(function(spec_name=task.spec_name, case_data=dict(case.data),
                           form_data=dict(form_data)) or [])
-    for note in notes:
+    for note in notes if record else ():
         AuditEntry.objects.create(case=case, task=task, actor=actor, on_behalf_of=principal,
                                   action=AuditAction.DECISION, summary=str(note)[:300],
                                   data={"note": str(note)})

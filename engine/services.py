@@ -459,6 +459,9 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
         raise PermissionDenied("无权办理该任务")
     _ensure_open(task, user)
     principal = _principal(user, task)
+    if task.spec_name not in ENGINE_STEPS:  # refuse early, before a delegate's or stashed answer
+        from .checks import completion_check_run
+        completion_check_run(case=case, task=task, form_data=form_data, actor=user, record=False)
     if task.delegated_by_id and task.assignee_id == user.pk and task.delegate_answer is None:
         return _delegate_answer(case=case, task=task, user=user, form_data=form_data)
     if task.spec_name == CO_SIGN:

@@ -234,3 +234,38 @@ def test_objection_resets_the_notice_for_the_new_review(applicant, village, vill
     _approve(case, township_leader, "township_decide", amount="2000",
              override_reason="车辆为他人所有")
     assert not case.documents.exists() and case.next_timer_at is not None
+
+
+def test_the_override_rule_holds_on_delegated_and_co_signed_answers(
+        applicant, village, village_staff, township_staff, township_leader):
+    """Not only the task form: a delegate's answer and an owner's answer waiting for an added
+    signer are refused the same way, before anything is kept."""
+    from engine.actions import signer_add, task_delegate
+
+    case = file_application(user=applicant, village=village)
+    _investigate_and_recommend_refusal(case, village_staff=village_staff,
+                                       township_staff=township_staff)
+    decide = open_task(case, "township_decide")
+    approve = {"decision": "approve", "approved_amount": 2000, "payment_method": "bank",
+               "decision_opinion": "同意"}
+    task_delegate(user=township_leader, task_pk=decide.pk, to_user=township_staff,
+                  comment="请拟办")
+    with pytest.raises(ActionRefused, match="不采纳审核意见的理由"):
+        task_complete(user=township_staff, task_pk=decide.pk, form_data=approve)
+    decide.refresh_from_db()
+    assert decide.delegate_answer is None
+    task_complete(user=township_staff, task_pk=decide.pk,
+                  form_data={**approve, "override_reason": "车辆已报废"})
+    signer_add(user=township_leader, task_pk=decide.pk, signer=township_staff,
+               position="after", comment="请会签")
+    with pytest.raises(ActionRefused, match="不采纳审核意见的理由"):
+        task_complete(user=township_leader, task_pk=decide.pk, form_data=approve)
+    decide.refresh_from_db()
+    assert not decide.task_data.get("stashed_completion")
+    task_complete(user=township_leader, task_pk=decide.pk,
+                  form_data={**approve, "override_reason": "车辆已报废"})
+    co_sign = case.tasks.get(status=TaskStatus.OPEN, spec_name="co_sign")
+    task_complete(user=township_staff, task_pk=co_sign.pk, form_data={"opinion": "同意"})
+    case.refresh_from_db()
+    assert case.next_timer_at is not None and not case.documents.exists()  # on to the notice
+    assert case.audit.filter(summary="审批意见与审核建议（拟不予救助）不一致：理由：车辆已报废").count() == 1
