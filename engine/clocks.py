@@ -157,11 +157,15 @@ def case_clock_statuses(case: Case, now=None) -> list[ClockStatus]:
     return clock_statuses_by_case([case.pk], now).get(case.pk, [])
 
 
-def overdue_clocks(now=None):
-    """Running clocks of running cases whose deadline has passed (for dashboards)."""
+def overdue_clocks(now=None, *, within=None):
+    """Running clocks of running cases whose deadline has passed (for the sweep and the
+    supervisors' dashboard); ``within``: only cases of that unit's jurisdiction."""
     now = now or timezone.now()
-    return CaseClock.objects.filter(stopped_at__isnull=True, deadline__lte=now,
-                                    case__status=CaseStatus.RUNNING)
+    clocks = CaseClock.objects.filter(stopped_at__isnull=True, deadline__lte=now,
+                                      case__status=CaseStatus.RUNNING)
+    if within is not None:
+        clocks = clocks.filter(case__village_path__startswith=within.path)
+    return clocks
 
 
 def case_clocks_flag_overdue(*, now=None) -> int:

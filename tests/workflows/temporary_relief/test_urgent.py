@@ -34,7 +34,7 @@ def _inbox(client, user) -> str:
 
 
 def test_the_24_hour_clock_runs_on_the_case_and_is_flagged_when_passed(
-        applicant, village, township_staff, township_leader, clock, client):
+        applicant, village, township_staff, township_leader, supervisor, clock, client):
     case = _urgent_case(applicant, village)
     urgent_clock = CaseClock.objects.get(case=case, name="urgent_relief")
     assert urgent_clock.deadline - urgent_clock.started_at == timedelta(hours=24)
@@ -61,6 +61,9 @@ def test_the_24_hour_clock_runs_on_the_case_and_is_flagged_when_passed(
 
     assert Notification.objects.filter(user=township_leader,
                                        title__startswith="先行救助时限已超时").exists()
+    client.force_login(supervisor)
+    board = client.get(reverse("portal:dashboard")).content.decode()
+    assert "案件时限已超时" in board and "先行救助时限已超时" in board
 
     complete(case, township_leader, "urgent_township_decide", decision="approve",
              approved_amount="2000", payment_method="bank", decision_opinion="同意")
@@ -75,7 +78,8 @@ def test_the_24_hour_clock_runs_on_the_case_and_is_flagged_when_passed(
 
 
 def test_a_grant_in_time_reads_as_done_and_is_never_flagged(applicant, village, township_staff,
-                                                            township_leader, clock, client):
+                                                            township_leader, supervisor, clock,
+                                                            client):
     case = _urgent_case(applicant, village)
     clock.shift(timedelta(hours=2))
     complete(case, township_staff, "urgent_review", urgent_facts="房屋失火", amount="2000")
@@ -86,6 +90,8 @@ def test_a_grant_in_time_reads_as_done_and_is_never_flagged(applicant, village, 
     assert not case.audit.filter(action=AuditAction.ESCALATED,
                                  data__clock="urgent_relief").exists()
     assert "先行救助时限：按时完成（用时 2 小时）" in _inbox(client, township_staff)
+    client.force_login(supervisor)
+    assert "案件时限已超时" not in client.get(reverse("portal:dashboard")).content.decode()
 
 
 def test_the_county_sets_the_limit(applicant, village, township_staff, county_leader, clock,
@@ -96,6 +102,7 @@ def test_the_county_sets_the_limit(applicant, village, township_staff, county_le
     urgent_clock = CaseClock.objects.get(case=case)
     assert urgent_clock.deadline - urgent_clock.started_at == timedelta(hours=48)
     clock.shift(timedelta(hours=30))
+    # 18 hours less the seconds the test took: whole hours left are shown.
     assert "先行救助时限：剩余 17 小时" in _inbox(client, township_staff)
 
 
