@@ -122,13 +122,13 @@ def clock_status(clock: CaseClock, now, *, case_running: bool = True) -> ClockSt
         late = clock.stopped_at > clock.deadline
         text = f"{clock.label}：{'已超时' if late else '按时完成'}（用时 {used}）"
         return ClockStatus(clock.label, text, late, False, clock.deadline)
+    if not case_running:  # withdrawn, voided, suspended...: nothing is being waited for
+        return ClockStatus(clock.label, f"{clock.label}：案件已不在办理中，未计时完毕", False,
+                           False, clock.deadline)
     if now >= clock.deadline:
         over = _duration_text(now - clock.deadline)
-        return ClockStatus(clock.label, f"{clock.label}：已超时（超出 {over}）", True,
-                           case_running, clock.deadline)
-    if not case_running:
-        return ClockStatus(clock.label, f"{clock.label}：案件已结束，未计时完毕", False,
-                           False, clock.deadline)
+        return ClockStatus(clock.label, f"{clock.label}：已超时（超出 {over}）", True, True,
+                           clock.deadline)
     return ClockStatus(clock.label, f"{clock.label}：剩余 {_duration_text(clock.deadline - now)}",
                        False, True, clock.deadline)
 
