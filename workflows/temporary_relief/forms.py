@@ -189,7 +189,9 @@ class TownshipReviewForm(TaskForm):
     def workflow_data(self):
         # A (new) review opens a new notice round: no notice has been held for it yet. The
         # notice segment sets ``notice_held`` when its period ends without an upheld objection.
-        return {**super().workflow_data(), "notice_held": False}
+        data = super().workflow_data()
+        # The decision's form writes ``refusal_reason`` too; the review keeps its own copy.
+        return {**data, "notice_held": False, "review_refusal_reason": data["refusal_reason"]}
 
 
 class NoticeResultForm(TaskForm):

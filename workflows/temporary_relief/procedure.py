@@ -93,6 +93,20 @@ def refusal_context(data: dict) -> dict:
     }
 
 
+def approval_form_context(data: dict) -> dict:
+    """临时救助审核审批表: each box from what its step recorded. Three steps (acceptance,
+    review, decision) write ``refusal_reason`` and the later wins, so the review keeps its own
+    copy (``review_refusal_reason``, added by its form)."""
+    facts = _facts(data)
+    return {
+        **facts,
+        "hardship": HARDSHIP_LABELS.get(data.get("hardship_type"), ""),
+        "review_amount": data.get("amount"),
+        "review_refusal_reason": data.get("review_refusal_reason", ""),
+        "decision_refusal_reason": data.get("refusal_reason", ""),
+    }
+
+
 def _amount(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
@@ -205,6 +219,9 @@ PROCEDURE = Procedure(
         DocumentType(code="relief_refusal", title="不予临时救助告知书",
                      template="temporary_relief/refusal.html", series="救告",
                      is_refusal=True, context=refusal_context),
+        DocumentType(code="relief_approval_form", title="临时救助审核审批表",
+                     template="temporary_relief/approval_form.html", series="救审",
+                     context=approval_form_context),
         # The outcome of the follow-up of an urgent grant (先行救助后补办手续).
         DocumentType(code="relief_urgent_confirmation", title="临时救助确认通知书",
                      template="temporary_relief/urgent_confirmation.html", series="救确",

@@ -7,10 +7,17 @@ import pytest
 from django.urls import reverse
 
 from engine.documents import document_render
-from engine.models import AuditAction, CaseStatus, Document, TaskStatus
+from engine.models import AuditAction, CaseStatus, TaskStatus
 from engine.services import ActionRefused, task_complete, timers_fire_due
 
-from .helpers import complete, file_application, open_task, walk_past_notice, walk_to_notice
+from .helpers import (
+    complete,
+    file_application,
+    letter,
+    open_task,
+    walk_past_notice,
+    walk_to_notice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +62,7 @@ def test_normal_grant_names_investigation_check_and_notice(applicant, village, v
     walk_to_notice(case, village_staff=village_staff, township_staff=township_staff)
     walk_past_notice(case, clock=case.clock, township_staff=township_staff)
     _approve(case, township_leader, "township_decide")
-    text = pdf_text(case.documents.get())
+    text = pdf_text(letter(case))
     assert f"{FULL_STEPS}，你户因突发重大疾病，基本生活暂时出现严重困难，符合临时救助条件" in text
     assert "给予你户临时救助金人民币2500元" in text
     for absent in ("不采纳", "拟不予救助", "集体研究", "先行救助", APPEAL):
@@ -102,7 +109,7 @@ def test_approval_against_a_refusal_recommendation_needs_a_reason_and_the_notice
     assert f"审批意见与审核建议（拟不予救助）不一致：理由：{reason}" in page
     _approve(case, township_leader, "township_decide", amount="2000", override_reason=reason)
     assert case.status == CaseStatus.COMPLETED  # not sent round the notice again
-    document = case.documents.get()
+    document = letter(case)
     assert document.doc_type == "relief_decision"
     text = pdf_text(document)
     assert "经入户调查和家庭经济状况核对，家庭经济状况核对结果为不符合条件" in text
@@ -120,7 +127,7 @@ def test_refusal_after_investigation_claims_no_notice(applicant, village, villag
                                        township_staff=township_staff)
     complete(case, township_leader, "township_decide", decision="refuse",
              decision_opinion="同意审核意见", refusal_reason="家庭月收入高于当地低保标准")
-    text = pdf_text(case.documents.get())
+    text = pdf_text(letter(case))
     assert ("经入户调查和家庭经济状况核对，家庭经济状况核对结果为不符合条件；经审核审批，"
             "你户不符合临时救助条件") in text
     assert "理由：家庭月收入高于当地低保标准" in text
@@ -143,7 +150,7 @@ def test_refusal_against_a_grant_recommendation_states_the_override(
              decision_opinion="不同意", refusal_reason="本年度已因同一事由获得临时救助",
              override_reason="系统记录显示该户本年度已获同一事由救助")
     assert case.audit.filter(summary__startswith="审批意见与审核建议（拟给予救助）不一致").exists()
-    text = pdf_text(case.documents.get())
+    text = pdf_text(letter(case))
     assert f"{FULL_STEPS}，罗店镇审核意见为拟给予救助" in text
     assert "本机关审查认为：系统记录显示该户本年度已获同一事由救助。本机关不采纳该审核意见" in text
     assert "理由：本年度已因同一事由获得临时救助" in text
@@ -154,7 +161,7 @@ def test_not_accepted_names_only_the_acceptance_review(applicant, village, towns
     case = file_application(user=applicant, village=village)
     complete(case, township_staff, "accept", acceptance="reject",
              refusal_reason="申请人户籍不在本辖区")
-    text = pdf_text(case.documents.get())
+    text = pdf_text(letter(case))
     assert "经受理审查，不符合临时救助申请受理条件" in text
     assert "本机关决定对你的申请不予受理" in text
     assert APPEAL in text
@@ -167,7 +174,7 @@ def test_urgent_grant_claims_no_investigation_or_notice(applicant, village, town
     case = file_application(user=applicant, village=village, urgent="on")
     complete(case, township_staff, "urgent_review", urgent_facts="房屋失火", amount="2000")
     _approve(case, township_leader, "urgent_township_decide", amount="2000")
-    text = pdf_text(case.documents.get())
+    text = pdf_text(letter(case))
     assert "经核实，你户因突发重大疾病，基本生活陷入困境，情况紧急，符合急难型临时救助条件" in text
     assert "本机关决定对你户先行救助，给予你户临时救助金人民币2000元" in text
     assert "入户调查、签字和备案等手续依规补办" in text
@@ -182,7 +189,7 @@ def test_urgent_refusal_claims_no_investigation_or_notice(applicant, village, to
     complete(case, township_leader, "urgent_township_decide", decision="refuse",
              decision_opinion="不同意", refusal_reason="困难情形不属于急难型救助范围")
     assert case.status == CaseStatus.COMPLETED
-    text = pdf_text(case.documents.get())
+    text = pdf_text(letter(case))
     assert "经急难情况核实，不符合急难型临时救助（先行救助）条件" in text
     assert "理由：困难情形不属于急难型救助范围" in text
     assert APPEAL in text
@@ -199,7 +206,7 @@ def test_collective_decision_says_so(applicant, village, village_staff, township
     complete(case, county_staff, "county_review", county_opinion="建议集体研究")
     _approve(case, county_leader, "collective_decide", amount="30000",
              meeting_record="2026年11月24日局务会议研究同意")
-    text = pdf_text(case.documents.get())
+    text = pdf_text(letter(case))
     assert FULL_STEPS in text
     assert "经本机关集体研究（一事一议），本机关决定给予你户临时救助金人民币30000元" in text
 
@@ -212,7 +219,7 @@ def test_county_decision_is_not_called_collective(applicant, village, village_st
     walk_past_notice(case, clock=case.clock, township_staff=township_staff)
     complete(case, county_staff, "county_review", county_opinion="同意")
     _approve(case, county_leader, "county_decide", amount="8000")
-    text = pdf_text(Document.objects.get(case=case))
+    text = pdf_text(letter(case))
     assert FULL_STEPS in text and "集体研究" not in text
 
 
@@ -269,3 +276,50 @@ def test_the_override_rule_holds_on_delegated_and_co_signed_answers(
     case.refresh_from_db()
     assert case.next_timer_at is not None and not case.documents.exists()  # on to the notice
     assert case.audit.filter(summary="审批意见与审核建议（拟不予救助）不一致：理由：车辆已报废").count() == 1
+
+
+def _approval_form_text(case) -> str:
+    return pdf_text(case.documents.get(doc_type="relief_approval_form"))
+
+
+def test_approval_form_records_each_level_and_the_override(
+        applicant, village, village_staff, township_staff, township_leader):
+    case = file_application(user=applicant, village=village)
+    _investigate_and_recommend_refusal(case, village_staff=village_staff,
+                                       township_staff=township_staff)
+    _approve(case, township_leader, "township_decide", amount="2000",
+             override_reason="车辆已报废")
+    assert not case.documents.exists()  # nothing is issued before the notice
+    walk_past_notice(case, clock=case.clock, township_staff=township_staff)
+    _approve(case, township_leader, "township_decide", amount="2000",
+             override_reason="车辆已报废")
+    form = case.documents.get(doc_type="relief_approval_form")
+    assert form.number.startswith("婺民救审〔")
+    text = _approval_form_text(case)
+    for present in ("临时救助审核审批表", "入户调查", "王芳、李强", "有营运车辆",
+                    "经济状况核对不符合条件", "拟不予救助：不符合（理由：经核对家庭有稳定收入）",
+                    "已在村（居）公示，公示期满无异议", "同意救助", "2000",
+                    "审批意见与审核建议（拟不予救助）不一致：理由：车辆已报废",
+                    "办理记录", "乡镇审核", "乡镇审批"):
+        assert present in text, present
+    assert APPEAL not in text and "330702198001011232" not in text
+
+
+def test_approval_form_of_an_urgent_refusal_names_no_investigation(
+        applicant, village, township_staff, township_leader):
+    case = file_application(user=applicant, village=village, urgent="on")
+    complete(case, township_staff, "urgent_review", urgent_facts="未发现急难情形", amount="500")
+    complete(case, township_leader, "urgent_township_decide", decision="refuse",
+             decision_opinion="不同意", refusal_reason="不属于急难情形")
+    text = _approval_form_text(case)
+    for present in ("急难型（先行救助）", "未发现急难情形", "未经公示", "不予救助",
+                    "不予救助的事实和理由：不属于急难情形"):
+        assert present in text, present
+    for absent in ("调查日期", "公示期满无异议", "不一致"):
+        assert absent not in text, absent
+
+
+def test_no_approval_form_for_an_application_not_accepted(applicant, village, township_staff):
+    case = file_application(user=applicant, village=village)
+    complete(case, township_staff, "accept", acceptance="reject", refusal_reason="户籍不符")
+    assert list(case.documents.values_list("doc_type", flat=True)) == ["relief_refusal"]

@@ -13,7 +13,7 @@ from engine.notifications import deadline_sweep
 from engine.services import ActionRefused, DefinitionError, definition_check, task_complete
 from engine.services import unit_settings_update
 
-from .helpers import complete, file_application, open_task
+from .helpers import complete, file_application, letter, open_task
 from .test_documents import APPEAL, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +144,7 @@ def _follow_up(case, township_staff, **data):
 
 def test_follow_up_confirms_the_grant(applicant, village, township_staff, township_leader):
     case = _granted(applicant, village, township_staff, township_leader)
-    decision = case.documents.get()
+    decision = letter(case)
     document = _follow_up(case, township_staff, follow_up_findings="房屋失火属实，全家无处居住",
                           follow_up_outcome="confirm")
     assert case.status == CaseStatus.COMPLETED
@@ -220,4 +220,4 @@ def test_follow_up_that_does_not_hold_together_is_refused(applicant, village, to
             **PAPERWORK, "follow_up_findings": "核实", **data})
     task.refresh_from_db()
     assert task.status == TaskStatus.OPEN
-    assert case.documents.count() == 1
+    assert case.documents.count() == 2  # the decision and its 审核审批表
