@@ -315,6 +315,7 @@ def county_settings(request):
                 "holidays": form.cleaned_data["holidays"],
                 "workdays": form.cleaned_data["workdays"],
                 "dibao_monthly": float(form.cleaned_data["dibao_monthly"]),
+                "urgent_relief_hours": form.cleaned_data["urgent_relief_hours"] or 24,
             })
             messages.success(request, "本县设置已保存，新产生的办理时限按新日历计算")
             return redirect("portal:county_settings")
@@ -323,6 +324,7 @@ def county_settings(request):
             "holidays": "\n".join(current.get("holidays", [])),
             "workdays": "\n".join(current.get("workdays", [])),
             "dibao_monthly": current.get("dibao_monthly"),
+            "urgent_relief_hours": current.get("urgent_relief_hours", 24),
         })
     return render(request, "portal/county_settings.html", {
         "county": county, "form": form, "year": year,

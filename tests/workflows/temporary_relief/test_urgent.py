@@ -221,3 +221,18 @@ def test_follow_up_that_does_not_hold_together_is_refused(applicant, village, to
     task.refresh_from_db()
     assert task.status == TaskStatus.OPEN
     assert case.documents.count() == 2  # the decision and its 审核审批表
+
+
+def test_the_county_sets_the_limit_on_its_settings_page(applicant, village, supervisor, client):
+    client.force_login(supervisor)
+    url = reverse("portal:county_settings")
+    assert "先行救助时限（小时）" in client.get(url).content.decode()
+    post = {"holidays": "", "workdays": "", "dibao_monthly": "1100"}
+    response = client.post(url, {**post, "urgent_relief_hours": "169"})
+    assert response.status_code == 200 and "168" in response.content.decode()  # refused
+    client.post(url, {**post, "urgent_relief_hours": "48"})
+    village.county.refresh_from_db()
+    assert village.county.settings["urgent_relief_hours"] == 48
+    case = _urgent_case(applicant, village)
+    urgent_clock = CaseClock.objects.get(case=case)
+    assert urgent_clock.deadline - urgent_clock.started_at == timedelta(hours=48)
