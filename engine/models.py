@@ -674,3 +674,25 @@ class CalendarYear(models.Model):
 
     def __str__(self):
         return f"{self.year}年节假日（{self.county.name if self.county_id else '全国'}）"
+class CaseClock(models.Model):
+    """A deadline that runs on the whole case rather than on one task (e.g. 先行救助 within 24
+    hours of filing), started and stopped by the diagram's ``start_clock`` / ``stop_clock``
+    service tasks (``engine.clocks``). A row, so inbox pages show it without loading the
+    workflow."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    name = models.CharField(max_length=60)
+    label = models.CharField(max_length=100)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField(db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    # Set once by the periodic sweep when the deadline passed while the clock ran.
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "name"],
+                                               name="one_clock_per_name")]
+
+    def __str__(self):
+        return f"{self.label}（案件 {self.case_id}）"

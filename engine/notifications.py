@@ -625,6 +625,9 @@ def deadline_sweep(*, now=None) -> dict[str, int]:
             counts["reminded"] += task_remind(task_pk=task.pk, now=now)
         except Exception:  # noqa: BLE001 - isolate failures, see docstring
             logger.exception("reminder of task %s failed", task.pk)
+    # Case clocks (engine.clocks) passed while running are flagged by the same sweep.
+    from .clocks import case_clocks_flag_overdue
+    case_clocks_flag_overdue(now=now)
     return counts
 
 

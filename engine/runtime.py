@@ -32,6 +32,9 @@ SERVICE_OPERATIONS = {
     "reserve_quota": {"key", "level"},
     "release_quota": {"key"},
     "run_action": {"action"},
+    # Case clocks (engine.clocks): a deadline on the whole case.
+    "start_clock": {"name", "hours"},
+    "stop_clock": {"name"},
 }
 
 

@@ -323,6 +323,9 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
             params = dict(effect.params)
             registered_action(params.pop("action"))(case=case, params=params,
                                                     data=effect.data, actor=actor)
+        elif effect.operation in ("start_clock", "stop_clock"):
+            from .clocks import clock_effect_apply
+            clock_effect_apply(case=case, effect=effect, actor=actor)
     script_engine.effects.clear()
     _sync_human_tasks(case, workflow)
     case.state = runtime.dump(workflow)
@@ -451,6 +454,9 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
     # The decider's authority (审批权限) is checked before any branch, so a delegate's answer
     # or a stashed completion above the limit is refused too, not only the final one.
     _authority_check(task=task, case_data=case.data, form_data=form_data)
+    if task.spec_name not in ENGINE_STEPS:  # refuse early, before a delegate's or stashed answer
+        from .checks import completion_check_run
+        completion_check_run(case=case, task=task, form_data=form_data, actor=user, record=False)
     if task.delegated_by_id and task.assignee_id == user.pk and task.delegate_answer is None:
         return _delegate_answer(case=case, task=task, user=user, form_data=form_data)
     if task.spec_name == CO_SIGN:
@@ -477,6 +483,10 @@ def _complete_diagram_task(*, case, task, user, form_data, principal) -> HumanTa
     # Every completion of a diagram task passes here (task page, delegate confirmation,
     # co-sign stash, signer removal): the last guard of the decider's authority.
     _authority_check(task=task, case_data=case.data, form_data=form_data)
+    if task.spec_name != APPLICANT_SUPPLEMENT:  # the procedure's rules for this step
+        from .checks import completion_check_run
+        completion_check_run(case=case, task=task, form_data=form_data, actor=user,
+                             principal=principal)
     workflow, script_engine = _load(case)
     before = dict(case.data)
     if task.spec_name == APPLICANT_SUPPLEMENT:

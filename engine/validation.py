@@ -831,6 +831,9 @@ def _service_task_problems(root, known_operations, known_doc_types, known_action
                                      f"{label(task)}的动作“{params['action']}”未登记"))
         if operation == "issue_document":
             problems += _issuer_problems(root, task, params, role_levels)
+        from .clocks import clock_parameter_problems
+        problems += [_problem("service_parameters", task, f"{label(task)}：{message}")
+                     for message in clock_parameter_problems(operation, params)]
     return problems
 
 

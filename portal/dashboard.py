@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from engine.calendar import uncertain_task_counts
+from engine.clocks import overdue_clocks
 from engine.models import Unit, UnitLevel
 from engine.reports import open_cases_by_township, overdue_tasks_by_township, step_durations
 from workflows.registry import procedure_get, procedure_list
@@ -128,8 +129,12 @@ def dashboard_figures(*, county: Unit, now: datetime) -> dict:
 def dashboard(request):
     """The dashboard page, figures included; dashboard.js keeps them fresh."""
     county = dashboard_county_or_403(request.user)
+    now = timezone.now()
     return render(request, "portal/dashboard.html", {
-        "county": county, "figures": dashboard_figures(county=county, now=timezone.now()),
+        "county": county, "figures": dashboard_figures(county=county, now=now),
+        # Case deadlines (engine.clocks) passed while the case still runs, e.g. 先行救助.
+        "overdue_clocks": overdue_clocks(now, within=county).select_related(
+            "case", "case__village").order_by("deadline")[:50],
     })
 
 

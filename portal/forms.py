@@ -86,6 +86,9 @@ class CountySettingsForm(forms.Form):
         help_text="本地另行安排上班的周末日期")
     dibao_monthly = forms.DecimalField(label="城乡低保月标准（元）", min_value=1, max_digits=8,
                                        decimal_places=2)
+    urgent_relief_hours = forms.IntegerField(
+        label="急难型临时救助先行救助时限（小时）", min_value=1, max_value=168, required=False,
+        help_text="自提交申请起计算；不填为24小时（部分地区为48小时）")
 
     def clean_holidays(self):
         return _parse_dates(self.cleaned_data["holidays"])

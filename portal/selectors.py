@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from engine.clocks import case_clock_statuses
 from engine.identity import mask_id_number
 from engine.models import (
     APPLICANT_ROLE,
@@ -429,12 +430,15 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
         "open_tasks": open_tasks,
         "visibility": visibility,
         "rows": case_rows(case, procedure, reveal=reveal, visibility=visibility),
+        "clocks": case_clock_statuses(case),  # engine.clocks: deadlines on the whole case
         "history": case_history(case, procedure, viewer=user, staff=staff,
                                 visibility=visibility),
         "documents": list(document_list_for_case(case)),
         "attachments": attachments,
         # The one-grant-a-year rule is a matter for the staff deciding, not the applicant.
-        "warnings": grant_warnings(case, procedure) if staff else [],
+        "warnings": grant_warnings(case, procedure) + (
+            list(procedure.case_notices(case.data))
+            if procedure is not None and procedure.case_notices else []) if staff else [],
     }
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from engine.actions import previous_form_data, withdrawable
 from engine.audit import audit_verify_case
+from engine.clocks import tasks_attach_clocks
 from engine.models import CaseStatus, TaskStatus, Unit, UnitLevel
 from engine.notifications import configuration_error_report
 from engine.selectors import (
@@ -151,6 +152,7 @@ def inbox(request):
     task_filter = TaskFilter(request.GET, queryset=tasks, request=request)
     page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
+    page.object_list = tasks_attach_clocks(page.object_list, now)  # case clocks, one query
     tab = "overdue" if request.GET.get("overdue") == "yes" else \
         {"mine": "mine", "free": "free"}.get(request.GET.get("claimed"), "all")
     return render(request, "portal/inbox.html", {
@@ -333,6 +335,7 @@ def county_settings(request):
                 "holidays": form.cleaned_data["holidays"],
                 "workdays": form.cleaned_data["workdays"],
                 "dibao_monthly": float(form.cleaned_data["dibao_monthly"]),
+                "urgent_relief_hours": form.cleaned_data["urgent_relief_hours"] or 24,
             })
             messages.success(request, "本县设置已保存，新产生的办理时限按新日历计算")
             return redirect("portal:county_settings")
@@ -341,6 +344,7 @@ def county_settings(request):
             "holidays": "\n".join(current.get("holidays", [])),
             "workdays": "\n".join(current.get("workdays", [])),
             "dibao_monthly": current.get("dibao_monthly"),
+            "urgent_relief_hours": current.get("urgent_relief_hours", 24),
         })
     return render(request, "portal/county_settings.html", {
         "county": county, "form": form, "year": year,

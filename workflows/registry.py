@@ -40,6 +40,12 @@ class Procedure:
     # Sensitive fields and attachments and the steps that decide (engine.visibility): who
     # sees bank accounts, diagnoses and certificates in full.
     visibility: VisibilityPolicy | None = None
+    # Rules checked server-side whenever one of its tasks is completed (engine.checks):
+    # fn(*, spec_name, case_data, form_data) -> notes for the audit trail; raises
+    # engine.services.ActionRefused to refuse.
+    completion_check: Callable | None = None
+    # Notices shown to staff on the case's pages: fn(case_data) -> list of sentences.
+    case_notices: Callable | None = None
 
     def task_form_class(self, spec_name: str, form_key: str = "") -> type[forms.Form]:
         """The form of a user task: the procedure's own, else the generic form the diagram
@@ -71,6 +77,10 @@ def register(procedure: Procedure) -> None:
     _PROCEDURES[procedure.key] = procedure
     for doc_type in procedure.document_types:
         register_document_type(doc_type)
+    if procedure.completion_check is not None:
+        from engine.checks import register_completion_check
+
+        register_completion_check(procedure.key, procedure.completion_check)
 
 
 def _visibility_register(procedure: Procedure) -> None:

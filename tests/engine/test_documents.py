@@ -59,7 +59,7 @@ def decision(demo, applicant, village, village_staff, township_staff, township_l
             complete(case, township_leader, "township_decide", decision="approve",
                      approved_amount="2500", payment_method="bank",
                      decision_opinion="同意救助")
-    return Document.objects.get(case=case)
+    return Document.objects.get(case=case, doc_type="relief_decision")
 
 
 @pytest.fixture
@@ -151,7 +151,7 @@ def test_urgent_decision_says_granted_first(demo, applicant, village, township_s
             complete(case, township_leader, "urgent_township_decide", decision="approve",
                      approved_amount="1800.5", payment_method="cash",
                      decision_opinion="同意先行救助")
-    document = rendered(Document.objects.get(case=case))
+    document = rendered(Document.objects.get(case=case, doc_type="relief_decision"))
     compact = "".join(pdf_text(bytes(document.pdf), tmp_path).split())
     assert "先行救助" in compact
     assert "1800.50元" in compact and "壹仟捌佰元伍角整" in compact

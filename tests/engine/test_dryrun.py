@@ -13,8 +13,9 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "modeler"
 DECISIONS = {
     "accept": {"acceptance": "accept"},
     "investigate": {"proposed_amount": "2000", "village_opinion": "同意"},
-    "township_review": {"amount": 2000, "recommendation": "grant"},
-    "notice_result": {"objection": False},
+    # What the forms add: a review opens a notice round, a notice without objection is held.
+    "township_review": {"amount": 2000, "recommendation": "grant", "notice_held": False},
+    "notice_result": {"objection": False, "notice_held": True},
 }
 
 

@@ -9,7 +9,8 @@ from engine.validation import Problem, expression_reasons, validate_definition
 DATA = Path(__file__).resolve().parent.parent / "data" / "modeler"
 ROLES = {"applicant", "village_staff", "township_staff", "township_leader", "county_staff",
          "county_leader", "department:公安"}
-DOC_TYPES = {"relief_decision", "relief_refusal"}
+DOC_TYPES = {"relief_decision", "relief_refusal", "relief_urgent_confirmation",
+             "relief_urgent_adjustment", "relief_urgent_recovery", "relief_approval_form"}
 
 
 def diagram(body: str, *, lanes: dict[str, list[str]] | None = None, head: str = "") -> str:

@@ -161,6 +161,10 @@ class InvestigationForm(TwoInvestigatorsMixin, TaskForm):
     village_opinion = forms.CharField(label="村（居）委会意见", max_length=1000,
                                       widget=forms.Textarea(attrs={"rows": 2}))
 
+    def workflow_data(self):
+        # Documents say "经入户调查" only when this step was done (see procedure.py).
+        return {**super().workflow_data(), "investigated": True}
+
 
 class TownshipReviewForm(TaskForm):
     """乡镇审核: economic-status check result, confirmed amount and recommendation."""
@@ -185,6 +189,13 @@ class TownshipReviewForm(TaskForm):
             self.add_error("recommendation", "经济状况核对不符合条件的，不能拟给予救助")
         return cleaned
 
+    def workflow_data(self):
+        # A (new) review opens a new notice round: no notice has been held for it yet. The
+        # notice segment sets ``notice_held`` when its period ends without an upheld objection.
+        data = super().workflow_data()
+        # The decision's form writes ``refusal_reason`` too; the review keeps its own copy.
+        return {**data, "notice_held": False, "review_refusal_reason": data["refusal_reason"]}
+
 
 class NoticeResultForm(TaskForm):
     """公示结果登记: an objection sends the case back to investigation."""
@@ -200,6 +211,11 @@ class NoticeResultForm(TaskForm):
         if cleaned.get("objection") and not cleaned.get("objection_detail", "").strip():
             self.add_error("objection_detail", "请填写异议内容")
         return cleaned
+
+    def workflow_data(self):
+        # The notice period ended; without an objection the notice counts as held.
+        data = super().workflow_data()
+        return {**data, "notice_held": not data["objection"]}
 
 
 class CountyReviewForm(TaskForm):
@@ -226,6 +242,10 @@ class DecisionForm(TaskForm):
     escalated_amount = AmountField(label="报上级审批的建议金额（元）", required=False)
     escalation_reason = forms.CharField(label="报上级审批的理由", required=False,
                                         widget=forms.Textarea(attrs={"rows": 2}))
+    override_reason = forms.CharField(
+        label="不采纳乡镇审核意见的理由", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="审批决定与乡镇审核意见不一致时必填，将写入决定文书")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -236,6 +256,8 @@ class DecisionForm(TaskForm):
         if self.authority.get("limit") is not None:
             self.fields["approved_amount"].help_text = \
                 f"本级审批权限：≤{yuan(self.authority['limit'])}元"
+        if self.case_data.get("override_reason"):  # deciding again after the notice
+            self.fields["override_reason"].initial = self.case_data["override_reason"]
 
     def clean(self):
         cleaned = super().clean()
@@ -259,6 +281,12 @@ class DecisionForm(TaskForm):
                 self.add_error("escalated_amount", "报上级审批时请填写建议救助金额")
             if not cleaned.get("escalation_reason", "").strip():
                 self.add_error("escalation_reason", "报上级审批必须写明理由")
+        # The same rule the procedure's completion check enforces server-side.
+        from .procedure import override_required
+
+        message = override_required(self.case_data, cleaned)
+        if message and not cleaned.get("override_reason", "").strip():
+            self.add_error("override_reason", message)
         return cleaned
 
     def workflow_data(self):
@@ -284,6 +312,9 @@ class CollectiveDecisionForm(DecisionForm):
             choice for choice in self.fields["decision"].choices if choice[0] != "escalate"]
         for name in ("escalated_amount", "escalation_reason"):
             del self.fields[name]
+    def workflow_data(self):
+        # Documents say "经集体研究（一事一议）" only when this step decided.
+        return {**super().workflow_data(), "collective_decided": True}
 
 
 class UrgentReviewForm(TaskForm):
@@ -292,6 +323,16 @@ class UrgentReviewForm(TaskForm):
     urgent_facts = forms.CharField(label="急难情况核实", max_length=2000,
                                    widget=forms.Textarea(attrs={"rows": 3}))
     amount = AmountField(label="先行救助金额（元）")
+
+    def workflow_data(self):
+        return {**super().workflow_data(), "urgent_reviewed": True}
+
+
+FOLLOW_UP_OUTCOMES = [
+    ("confirm", "确认：核实情况与先行救助一致"),
+    ("adjust", "调整金额"),
+    ("recover", "追回：不符合救助条件，追回已发放的救助金"),
+]
 
 
 class UrgentPaperworkForm(TwoInvestigatorsMixin, TaskForm):
@@ -303,3 +344,27 @@ class UrgentPaperworkForm(TwoInvestigatorsMixin, TaskForm):
     investigator_2 = forms.CharField(label="调查人（二）", max_length=50)
     filing_note = forms.CharField(label="签字及报县备案情况", max_length=1000,
                                   widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up_findings = forms.CharField(label="补充调查核实的事实", max_length=2000,
+                                         widget=forms.Textarea(attrs={"rows": 3}))
+    follow_up_outcome = forms.ChoiceField(label="核实结论", widget=forms.RadioSelect,
+                                          choices=FOLLOW_UP_OUTCOMES)
+    adjusted_amount = AmountField(label="调整后的救助金额（元）", required=False)
+    recovery_amount = AmountField(label="应追回金额（元）", required=False)
+    follow_up_reason = forms.CharField(label="调整或追回的理由和依据", required=False,
+                                       max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        from .procedure import follow_up_problems
+
+        for field, message in follow_up_problems(self.case_data, cleaned):
+            self.add_error(field, message)
+        return cleaned
+
+    def workflow_data(self):
+        data = super().workflow_data()
+        if data["follow_up_outcome"] != "adjust":
+            data["adjusted_amount"] = None
+        if data["follow_up_outcome"] != "recover":
+            data["recovery_amount"] = None
+        return {**data, "investigated": True}

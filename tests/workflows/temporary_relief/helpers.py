@@ -81,3 +81,9 @@ def walk_past_notice(case, *, clock, township_staff, objection=False):
                  objection_detail="邻居反映其有营运车辆")
     else:
         complete(case, township_staff, "notice_result", objection="no")
+
+
+def letter(case):
+    """The case's one decision or refusal sent to the applicant (the 审核审批表 issued with it
+    is the bureau's own record)."""
+    return case.documents.exclude(doc_type="relief_approval_form").get()

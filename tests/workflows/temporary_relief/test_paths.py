@@ -4,10 +4,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from engine.models import AuditAction, CaseStatus, Document, TaskStatus
+from engine.models import AuditAction, CaseStatus, TaskStatus
 from engine.services import timers_fire_due
 
-from .helpers import complete, file_application, open_task, walk_past_notice, walk_to_notice
+from .helpers import (
+    complete,
+    file_application,
+    letter,
+    open_task,
+    walk_past_notice,
+    walk_to_notice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +53,7 @@ def test_township_grants_within_its_limit(applicant, village, village_staff, tow
     assert case.data["level"] == "township"
     _approve(case, township_leader, "township_decide")
     assert case.status == CaseStatus.COMPLETED
-    document = Document.objects.get(case=case)
+    document = letter(case)
     assert document.doc_type == "relief_decision"
     # Devolved township approval (demo county): the township's own number series.
     assert document.number == f"罗店政救〔{timezone.localdate().year}〕1号"
@@ -70,7 +77,7 @@ def test_above_limit_goes_to_county_staff_then_leader(applicant, village, villag
     complete(case, county_staff, "county_review", county_opinion="同意")
     _approve(case, county_leader, "county_decide", amount="8000")
     assert case.status == CaseStatus.COMPLETED
-    assert case.documents.get().doc_type == "relief_decision"
+    assert letter(case).doc_type == "relief_decision"
 
 
 def test_above_second_threshold_needs_a_collective_decision(applicant, village, village_staff,
@@ -94,8 +101,9 @@ def test_county_leader_refuses_with_reasons(applicant, village, village_staff, t
     _after_notice(case, township_staff)
     complete(case, county_staff, "county_review", county_opinion="不符合")
     complete(case, county_leader, "county_decide", decision="refuse",
-             decision_opinion="不同意", refusal_reason="家庭月收入高于当地低保标准")
-    document = case.documents.get()
+             decision_opinion="不同意", refusal_reason="家庭月收入高于当地低保标准",
+             override_reason="县级复核发现家庭月收入高于当地低保标准")
+    document = letter(case)
     assert document.doc_type == "relief_refusal"
     assert document.number.startswith("婺民救告〔")
     assert document.context["refusal_reason"] == "家庭月收入高于当地低保标准"
@@ -132,7 +140,7 @@ def test_refusing_to_accept_needs_a_reason_and_issues_a_notice(applicant, villag
     complete(case, township_staff, "accept", acceptance="reject",
              refusal_reason="申请人户籍不在本辖区")
     assert case.status == CaseStatus.COMPLETED
-    assert case.documents.get().doc_type == "relief_refusal"
+    assert letter(case).doc_type == "relief_refusal"
 
 
 def test_objection_in_public_notice_sends_case_back_to_investigation(
@@ -167,13 +175,15 @@ def test_urgent_township_grant_first_then_paperwork(applicant, village, township
              amount="2000")
     _approve(case, township_leader, "urgent_township_decide", amount="2000")
     # The decision is issued before the paperwork is completed (先行救助).
-    assert case.documents.get().doc_type == "relief_decision"
+    assert letter(case).doc_type == "relief_decision"
     assert case.status == CaseStatus.RUNNING
     paperwork = open_task(case, "urgent_paperwork")
     assert paperwork.lane == "township_staff"
     complete(case, township_staff, "urgent_paperwork", visit_date="2026-11-21",
-             investigator_1="王芳", investigator_2="李强", filing_note="已报县备案")
+             investigator_1="王芳", investigator_2="李强", filing_note="已报县备案",
+             follow_up_findings="房屋失火属实", follow_up_outcome="confirm")
     assert case.status == CaseStatus.COMPLETED
+    assert case.documents.last().doc_type == "relief_urgent_confirmation"
 
 
 def test_urgent_above_limit_goes_to_county_leader(applicant, village, township_staff,
