@@ -43,7 +43,7 @@ from tests.engine.test_documents import (  # noqa: F401 - fixtures
     verify_response,
 )
 from tests.workflows.temporary_relief.helpers import VALID_ID
-from workflows.demo import ROLES
+from workflows.roles import ROLES
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from engine.services import ActionRefused, definition_deploy, task_complete
 from tests.workflows.elderly_home.helpers import pdf_text
 from workflows.registry import procedure_get
 
-from .helpers import complete, file_application, open_task, walk_past_notice, walk_to_notice
+from .helpers import complete, file_application, letter, open_task, walk_past_notice, walk_to_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +132,7 @@ def test_each_level_grants_up_to_its_limit_and_not_a_fen_more(people, spec_name,
         task_complete(user=user, task_pk=task.pk, form_data=_grant(just_above, **extra))
     task_complete(user=user, task_pk=task.pk, form_data=_grant(int(limit), **extra))
     case.refresh_from_db()
-    document = case.documents.get()
+    document = letter(case)
     assert document.doc_type == "relief_decision"
     assert case.data["approved_amount"] == int(limit)
 
@@ -208,7 +208,7 @@ def test_completion_waiting_for_an_added_signer_is_checked_before_it_is_kept(peo
     co_sign = case.tasks.get(spec_name="co_sign", status=TaskStatus.OPEN)
     task_complete(user=staff, task_pk=co_sign.pk, form_data={"opinion": "同意"})
     case.refresh_from_db()
-    assert case.documents.get().doc_type == "relief_decision"
+    assert letter(case).doc_type == "relief_decision"
     assert open_task(case).spec_name == "urgent_paperwork"
 
 
@@ -279,7 +279,7 @@ def test_township_sends_a_case_above_its_limit_to_the_county(people):
     assert form.fields["approved_amount"].initial == 5000
     complete(case, people["county_leader"], "county_decide", **_grant("5000"))
     assert case.status == CaseStatus.COMPLETED
-    document = case.documents.get()
+    document = letter(case)
     assert document.context["approved_amount"] == 5000
     text = pdf_text(document)
     assert "给予你户临时救助金人民币" in text and "元（大写：伍仟元整）" in text, text
@@ -304,7 +304,7 @@ def test_urgent_township_sends_the_case_to_the_urgent_county_decision(people):
     assert decide.lane == "county_leader"
     assert decide.due_at - decide.created_at <= timedelta(hours=12, seconds=1)
     complete(case, people["county_leader"], "urgent_county_decide", **_grant("6000"))
-    assert case.documents.get().doc_type == "relief_decision"
+    assert letter(case).doc_type == "relief_decision"
     assert open_task(case).spec_name == "urgent_paperwork"
 
 
@@ -317,7 +317,7 @@ def test_urgent_county_sends_a_case_above_its_limit_to_the_collective_decision(p
                       form_data=_grant(50000.01, meeting_record="局务会议"))
     complete(case, people["county_leader"], "collective_decide",
              meeting_record="局务会议研究同意", **_grant("25000"))
-    assert case.documents.get().doc_type == "relief_decision"
+    assert letter(case).doc_type == "relief_decision"
     assert open_task(case).spec_name == "urgent_paperwork"  # 先行救助 still needs its paperwork
 
 

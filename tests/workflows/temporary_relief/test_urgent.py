@@ -149,7 +149,7 @@ def test_follow_up_confirms_the_grant(applicant, village, township_staff, townsh
                           follow_up_outcome="confirm")
     assert case.status == CaseStatus.COMPLETED
     assert document.doc_type == "relief_urgent_confirmation"
-    assert document.number.startswith("婺民救确〔")
+    assert document.number.startswith("罗店政救确〔")  # the township granted (下放 in the demo county)
     text = pdf_text(document)
     assert f"本机关已以{decision.number}决定书对你户先行救助，发放临时救助金人民币2000元" in text
     assert "经2026年12月4日补充入户调查，并补办签字和备案手续，核实情况如下：房屋失火属实" in text
@@ -163,7 +163,7 @@ def test_follow_up_reduces_the_amount(applicant, village, township_staff, townsh
                           follow_up_outcome="adjust", adjusted_amount="1500",
                           follow_up_reason="损失已部分获得保险赔付")
     assert document.doc_type == "relief_urgent_adjustment"
-    assert document.number.startswith("婺民救调〔")
+    assert document.number.startswith("罗店政救调〔")
     text = pdf_text(document)
     assert "查明以下事实：保险公司已赔付部分损失" in text
     assert "理由和依据：损失已部分获得保险赔付" in text
@@ -190,7 +190,7 @@ def test_follow_up_recovers_a_wrong_grant(applicant, village, township_staff, to
                           follow_up_reason="申请时隐瞒已迁出的事实，不符合临时救助条件")
     assert case.status == CaseStatus.COMPLETED
     assert document.doc_type == "relief_urgent_recovery"
-    assert document.number.startswith("婺民救追〔")
+    assert document.number.startswith("罗店政救追〔")
     text = pdf_text(document)
     assert "查明以下事实：火灾发生前已迁出本村" in text
     assert "本机关决定追回已发放的临时救助金人民币2000元" in text
