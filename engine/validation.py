@@ -625,6 +625,13 @@ def _service_task_problems(root, known_operations, known_doc_types, known_action
                 params["doc_type"] not in known_doc_types:
             problems.append(_problem("unknown_doc_type", task,
                                      f"{label(task)}的文书类型“{params['doc_type']}”未登记"))
+        if operation == "open_public_notice" and params.get("notice_type"):
+            from .notices import notice_types
+
+            if params["notice_type"] not in notice_types():
+                problems.append(_problem("unknown_notice_type", task,
+                                         f"{label(task)}的公示类型“{params['notice_type']}”"
+                                         f"未登记"))
         if operation == "run_action" and params.get("action") and \
                 params["action"] not in known_actions:
             problems.append(_problem("unknown_action", task,

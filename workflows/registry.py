@@ -20,6 +20,8 @@ class Procedure:
     task_forms: dict[str, type[forms.Form]] = field(default_factory=dict)
     default_task_form: type[forms.Form] | None = None
     document_types: tuple[DocumentType, ...] = ()
+    # Public notices (公示) the diagram opens with ``open_public_notice``: what each publishes.
+    notice_types: tuple = ()
     case_title: str = ""
     # Extra case data computed when an application is filed (e.g. grants already on record).
     application_extra_data: Callable[[dict], dict] | None = None
@@ -59,6 +61,10 @@ def register(procedure: Procedure) -> None:
     _PROCEDURES[procedure.key] = procedure
     for doc_type in procedure.document_types:
         register_document_type(doc_type)
+    from engine.notices import register_notice_type
+
+    for notice_type in procedure.notice_types:
+        register_notice_type(notice_type)
 
 
 def procedure_get(key: str) -> Procedure:

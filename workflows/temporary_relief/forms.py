@@ -183,20 +183,16 @@ class TownshipReviewForm(TaskForm):
         return cleaned
 
 
-class NoticeResultForm(TaskForm):
-    """公示结果登记: an objection sends the case back to investigation."""
+class ObjectionReviewForm(TaskForm):
+    """异议核查: the township checks the objection(s) to the public notice. Upheld → the
+    notice is withdrawn and the case goes back to investigation; not upheld → the notice
+    resumes with the time it had left."""
 
-    objection = forms.TypedChoiceField(
-        label="公示结果", widget=forms.RadioSelect, coerce=lambda v: v == "yes",
-        choices=[("no", "公示期满无异议"), ("yes", "有异议，重新调查")])
-    objection_detail = forms.CharField(label="异议内容", required=False,
-                                       widget=forms.Textarea(attrs={"rows": 2}))
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("objection") and not cleaned.get("objection_detail", "").strip():
-            self.add_error("objection_detail", "请填写异议内容")
-        return cleaned
+    objection_outcome = forms.ChoiceField(label="核查结论", widget=forms.RadioSelect, choices=[
+        ("uphold", "异议成立，撤回公示，重新入户调查"),
+        ("reject", "异议不成立，恢复公示计时")])
+    objection_review_note = forms.CharField(label="核查情况", max_length=2000,
+                                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class CountyReviewForm(TaskForm):
