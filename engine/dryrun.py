@@ -240,6 +240,14 @@ class _Runner:
                 payload = dict(self.decisions[spec.bpmn_id] or {})
                 return self._advance(lambda wf, name=event.name, p=payload:
                                      runtime.send_message(wf, name, p))
+            # An event-based gateway waits for its catch events' messages itself (in the
+            # order of its outgoing flows); ``decisions`` names the catch event to take.
+            for output, sub in zip(spec.outputs, getattr(event, "event_definitions", None) or [],
+                                   strict=False):
+                if isinstance(sub, MessageEventDefinition) and output.bpmn_id in self.decisions:
+                    payload = dict(self.decisions[output.bpmn_id] or {})
+                    return self._advance(lambda wf, name=sub.name, p=payload:
+                                         runtime.send_message(wf, name, p))
         if waiting:
             names = "、".join(f"“{t.task_spec.bpmn_name or t.task_spec.bpmn_id}”"
                              f"（{t.task_spec.bpmn_id}）" for t in waiting)

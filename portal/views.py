@@ -313,6 +313,8 @@ def county_settings(request):
                 "holidays": form.cleaned_data["holidays"],
                 "workdays": form.cleaned_data["workdays"],
                 "dibao_monthly": float(form.cleaned_data["dibao_monthly"]),
+                "notice_days": form.cleaned_data["notice_days"] or current.get("notice_days", 7),
+                "notice_mask_name": not form.cleaned_data["notice_full_name"],
             })
             messages.success(request, "本县设置已保存，新产生的办理时限按新日历计算")
             return redirect("portal:county_settings")
@@ -321,6 +323,8 @@ def county_settings(request):
             "holidays": "\n".join(current.get("holidays", [])),
             "workdays": "\n".join(current.get("workdays", [])),
             "dibao_monthly": current.get("dibao_monthly"),
+            "notice_days": current.get("notice_days", 7),
+            "notice_full_name": not current.get("notice_mask_name", True),
         })
     return render(request, "portal/county_settings.html", {
         "county": county, "form": form, "year": year,

@@ -14,7 +14,8 @@ DECISIONS = {
     "accept": {"acceptance": "accept"},
     "investigate": {"proposed_amount": "2000", "village_opinion": "同意"},
     "township_review": {"amount": 2000, "recommendation": "grant"},
-    "notice_result": {"objection": False},
+    # 公示: the engine sends "notice_ended" when the period has run out.
+    "notice_period_end": {"held": True, "ended_on": "2026-12-10"},
 }
 
 
