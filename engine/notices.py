@@ -458,17 +458,22 @@ def notice_get_public(uuid) -> PublicNotice:
 
 
 def notice_remaining_days(notice: PublicNotice, now: datetime | None = None) -> int | None:
-    """Whole days left (rounded up) while the notice is open; the days that were left when
-    it was suspended; None once it is over."""
-    now = now or timezone.now()
+    """Calendar days of the period still to run, today included (the posting day itself is
+    not a day of the period): 7 on the posting day and the first day of a 7-day notice, 1
+    on its last day. For a suspended notice, the days that were left when it was suspended;
+    None once it is over."""
     if notice.status == NoticeStatus.OPEN:
-        left = notice.ends_at - now
+        at = now or timezone.now()
     elif notice.status == NoticeStatus.SUSPENDED and notice.suspended_at:
-        left = notice.ends_at - notice.suspended_at
+        at = notice.suspended_at
     else:
         return None
-    seconds = max(left.total_seconds(), 0)
-    return int(-(-seconds // 86400))
+    if at >= notice.ends_at:
+        return 0
+    first = max(timezone.localtime(at).date(),
+                timezone.localtime(notice.starts_at).date() + timedelta(days=1))
+    last = timezone.localtime(notice.ends_at - timedelta(microseconds=1)).date()
+    return max((last - first).days + 1, 0)
 
 
 def notice_township(notice: PublicNotice):
