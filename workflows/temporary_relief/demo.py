@@ -26,7 +26,7 @@ from .procedure import PROCEDURE
 
 # (applicant, first 17 ID digits, village, amount, days since the notice was posted)
 DEMO_CASES = [
-    ("李秀兰", "33070219680412062", "后溪村", "2000", 3),   # in progress: 4 of 7 days left
+    ("李秀兰", "33070219680412062", "后溪村", "2000", 3),   # in progress: 5 of 7 days left
     ("王建华", "33070219720918081", "罗店村", "2800", 9),   # ended: ready for decision
 ]
 SEED_NOTE = "演示数据：本公示的张贴日期由演示数据设定为{date}，以便查看{what}的公示。"
