@@ -308,11 +308,21 @@ def _local_text(moment: datetime) -> str:
 # The clock (called by the timer sweep, under the case lock)
 
 
-def notice_next_due(case: Case, timer_due: datetime | None) -> datetime | None:
-    """The case's next wake-up: its earliest BPMN timer or its open notice's end."""
-    ends = list(case.public_notices.filter(status=NoticeStatus.OPEN)
-                .values_list("ends_at", flat=True))
-    due = [d for d in (timer_due, *ends) if d is not None]
+def notice_next_due(case: Case, workflow) -> datetime | None:
+    """The case's next wake-up: its earliest BPMN timer or its open notice's end. Called on
+    every advance, so it also withdraws an open notice the case has left without the engine
+    (e.g. staff took the review back): the notice must not stay on the public page."""
+    waiting = runtime.waiting_messages(workflow)
+    ends = []
+    for notice in case.public_notices.filter(status=NoticeStatus.OPEN):
+        if NOTICE_ENDED_MESSAGE in waiting:
+            ends.append(notice.ends_at)
+        else:
+            _withdraw(notice, now=timezone.now(), reason="案件已退回，公示终止")
+            AuditEntry.objects.create(case=case, action=AuditAction.NOTICE,
+                                      summary="案件已不在公示环节，公示撤回",
+                                      data={"notice": str(notice.uuid)})
+    due = [d for d in (runtime.next_timer_due(workflow), *ends) if d is not None]
     return min(due) if due else None
 
 
@@ -522,7 +532,7 @@ def notice_backdate_for_demo(*, notice: PublicNotice, starts_at: datetime,
     notice.save(update_fields=["starts_at", "ends_at", "seed_note"])
     from .services import _load
 
-    case.next_timer_at = notice_next_due(case, runtime.next_timer_due(_load(case)[0]))
+    case.next_timer_at = notice_next_due(case, _load(case)[0])
     case.save(update_fields=["next_timer_at"])
     AuditEntry.objects.create(case=case, action=AuditAction.NOTICE,
                               summary=f"演示数据：公示开始时间设为{_local_text(starts_at)}",

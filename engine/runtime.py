@@ -354,6 +354,12 @@ def reset_to(workflow: BpmnWorkflow, task_id: str) -> None:
         raise RuntimeFailure("找不到要退回的环节")
     try:
         workflow.reset_from_task_id(task.id)
+        # SpiffWorkflow 3.2 leaves the removed waiting tasks (e.g. an event-based gateway)
+        # registered with the event manager; the next timer refresh would crash on them.
+        manager = getattr(workflow, "event_manager", None)
+        for stale_id, stale in list(getattr(manager, "tasks", {}).items()):
+            if stale.parent is None or stale.workflow.tasks.get(stale_id) is not stale:
+                manager.remove_task(stale)
         workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         raise RuntimeFailure(str(exc)) from exc

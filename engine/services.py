@@ -339,7 +339,7 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
     case.state = runtime.dump(workflow)
     case.serializer_version = runtime.SERIALIZER_VERSION
     case.data = json.loads(json.dumps(runtime.workflow_data(workflow), default=str))
-    case.next_timer_at = notices.notice_next_due(case, runtime.next_timer_due(workflow))
+    case.next_timer_at = notices.notice_next_due(case, workflow)
     fields = ["state", "serializer_version", "data", "next_timer_at", "updated_at"]
     if runtime.is_completed(workflow) and case.status != CaseStatus.COMPLETED:
         case.status = CaseStatus.COMPLETED

@@ -307,3 +307,19 @@ def test_outsider_staff_cannot_enter_an_objection(noticed, outsider, applicant):
             _object(noticed, source="staff", entered_by=user)
     assert not NoticeObjection.objects.exists()
     assert noticed.public_notices.get().status == NoticeStatus.OPEN
+
+
+def test_taking_the_review_back_withdraws_the_notice(noticed, township_staff):
+    from engine.actions import task_withdraw
+
+    review = noticed.tasks.get(spec_name="township_review", status=TaskStatus.COMPLETED)
+    task_withdraw(user=township_staff, task_pk=review.pk, comment="金额填错")
+    noticed.refresh_from_db()
+    notice = noticed.public_notices.get()
+    assert notice.status == NoticeStatus.WITHDRAWN
+    assert noticed.next_timer_at is None
+    assert open_task(noticed).spec_name == "township_review"
+    with pytest.raises(ActionRefused, match="已撤回"):
+        notice_objection_submit(
+            notice_uuid=notice.uuid, name="李四", contact="13800000009",
+            content="他家有一辆营运货车，收入不低")
