@@ -240,7 +240,7 @@ def _notice_open(*, case: Case, params: dict, data: dict, actor) -> PublicNotice
     AuditEntry.objects.create(
         case=case, actor=actor, action=AuditAction.NOTICE,
         summary=f"发布公示“{notice.title}”，公示期{days}天，至"
-                f"{_local_text(notice.ends_at)}止",
+                f"{notice_time_text(notice.ends_at)}止",
         data={"notice": str(notice.uuid), "facts": notice.facts, "days": days,
               "ends_at": notice.ends_at.isoformat()})
     return notice
@@ -288,7 +288,7 @@ def _objection_resolve(*, case: Case, params: dict, actor) -> None:
         notice.suspended_at = None
         notice.status = NoticeStatus.OPEN
         notice.save(update_fields=["suspensions", "ends_at", "suspended_at", "status"])
-        summary = (f"异议核查：异议不成立，公示恢复计时，至{_local_text(notice.ends_at)}止"
+        summary = (f"异议核查：异议不成立，公示恢复计时，至{notice_time_text(notice.ends_at)}止"
                    f"（{len(pending)}条异议）")
     AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.NOTICE,
                               summary=summary,
@@ -296,7 +296,8 @@ def _objection_resolve(*, case: Case, params: dict, actor) -> None:
                                     "note": note, "objections": [o.pk for o in pending]})
 
 
-def _local_text(moment: datetime) -> str:
+def notice_time_text(moment: datetime) -> str:
+    """2026年12月10日24时 for a period ending at midnight, else the minute."""
     local = timezone.localtime(moment)
     if local.time() == time.min:  # ends at 24:00 of the day before
         day = local.date() - timedelta(days=1)
@@ -535,6 +536,6 @@ def notice_backdate_for_demo(*, notice: PublicNotice, starts_at: datetime,
     case.next_timer_at = notice_next_due(case, _load(case)[0])
     case.save(update_fields=["next_timer_at"])
     AuditEntry.objects.create(case=case, action=AuditAction.NOTICE,
-                              summary=f"演示数据：公示开始时间设为{_local_text(starts_at)}",
+                              summary=f"演示数据：公示开始时间设为{notice_time_text(starts_at)}",
                               data={"notice": str(notice.uuid), "seed_note": seed_note})
     return notice

@@ -3,7 +3,7 @@ the staff form that enters an objection received on paper or in person."""
 from django import template
 
 from engine.models import CaseStatus, NoticeStatus
-from engine.notices import notices_for_case
+from engine.notices import notice_time_text, notices_for_case
 from engine.selectors import is_staff_member, user_has_jurisdiction
 
 register = template.Library()
@@ -23,3 +23,9 @@ def case_notices(context, user, case) -> dict:
         "may_enter": staff and case.status == CaseStatus.RUNNING and any(
             v.notice.status in (NoticeStatus.OPEN, NoticeStatus.SUSPENDED) for v in views),
     }
+
+
+@register.filter
+def notice_time(moment) -> str:
+    """A notice's end as people say it: 2026年12月10日24时 rather than 12月11日 00:00."""
+    return notice_time_text(moment) if moment else ""
