@@ -408,6 +408,8 @@ def notice_objection_submit(*, notice_uuid, name: str, contact: str, content: st
                 client_ip=client_ip, submitted_at__gte=now - timedelta(hours=1)).count() \
                 >= OBJECTIONS_PER_IP_PER_HOUR:
             raise _refused("提交过于频繁，请一小时后再试，或到村（居）委会、乡镇（街道）当面反映")
+    if case.status == CaseStatus.SUSPENDED:
+        raise _refused("该案件暂停办理，暂不受理网上异议，请向乡镇（街道）或村（居）委会反映")
     if case.status != CaseStatus.RUNNING:
         raise _refused("该案件已不在办理中，公示已终止")
     if notice.status == NoticeStatus.OPEN and notice.ends_at <= now:
@@ -447,9 +449,15 @@ def notice_objection_submit(*, notice_uuid, name: str, contact: str, content: st
 def notices_public(*, township=None, village=None, recent_days: int = 30):
     """Notices the public may see: open, suspended, or ended within ``recent_days``; never
     withdrawn ones nor those of voided cases."""
+    from django.db.models import Q
+
     since = timezone.now() - timedelta(days=recent_days)
+    # A live notice of a case that is no longer being handled (withdrawn by the applicant,
+    # finished some other way) is not "in progress" any more.
+    stale = Q(status__in=[NoticeStatus.OPEN, NoticeStatus.SUSPENDED]) & ~Q(
+        case__status__in=[CaseStatus.RUNNING, CaseStatus.SUSPENDED])
     notices = (PublicNotice.objects.exclude(status=NoticeStatus.WITHDRAWN)
-               .exclude(case__status=CaseStatus.VOIDED)
+               .exclude(case__status=CaseStatus.VOIDED).exclude(stale)
                .exclude(status=NoticeStatus.ENDED, ended_at__lt=since)
                .select_related("unit", "unit__parent"))
     if village is not None:

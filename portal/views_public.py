@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from engine.models import ObjectionSource, Unit, UnitLevel
+from engine.models import CaseStatus, ObjectionSource, Unit, UnitLevel
 from engine.notices import (
     notice_get_public,
     notice_live_for_case,
@@ -74,6 +74,8 @@ def notice_detail(request, uuid):
         "remaining": notice_remaining_days(notice),
         "accepting": notice.status in ("open", "suspended")
         and (notice.status != "open" or notice.ends_at > timezone.now()),
+        # 挂起: the case cannot move, so an objection could not reach review online.
+        "case_paused": notice.case.status == CaseStatus.SUSPENDED,
     }, status=400 if request.method == "POST" else 200)
 
 

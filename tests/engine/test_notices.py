@@ -323,3 +323,29 @@ def test_taking_the_review_back_withdraws_the_notice(noticed, township_staff):
         notice_objection_submit(
             notice_uuid=notice.uuid, name="李四", contact="13800000009",
             content="他家有一辆营运货车，收入不低")
+
+
+def test_a_literal_notice_period_outside_3_to_7_is_refused_at_deploy():
+    from django.conf import settings
+
+    from engine.validation import validate_definition
+
+    bpmn = (settings.BPMN_DIR / "temporary_relief.bpmn").read_text(encoding="utf-8")
+    bpmn = bpmn.replace('value="&quot;relief_notice&quot;"/>', 'value="&quot;relief_notice&quot;"/>'
+                        '<spiffworkflow:parameter id="days" type="int" value="10"/>')
+    problems = validate_definition(bpmn_xml=bpmn, known_roles={
+        "applicant", "village_staff", "township_staff", "township_leader", "county_staff",
+        "county_leader"})
+    assert any(p.code == "notice_days" and "10 天" in p.message for p in problems)
+
+
+def test_a_notice_of_a_case_no_longer_handled_leaves_the_public_list(noticed, supervisor):
+    from engine.actions import case_suspend, case_void
+    from engine.notices import notices_public
+
+    case_suspend(user=supervisor, case_pk=noticed.pk, reason="核查举报")
+    assert notices_public().count() == 1  # 挂起: still on the board, objections by hand
+    with pytest.raises(ActionRefused, match="暂停办理"):
+        _object(noticed)
+    case_void(user=supervisor, case_pk=noticed.pk, reason="申请人死亡")
+    assert notices_public().count() == 0
