@@ -40,7 +40,7 @@ def notice_list(request):
     now = timezone.now()
     notices = list(notices_public(township=township, village=village)[:200])
     rows = [{"notice": n, "remaining": notice_remaining_days(n, now)} for n in notices]
-    villages = Unit.objects.filter(level=UnitLevel.VILLAGE)
+    villages = Unit.objects.filter(level=UnitLevel.VILLAGE).select_related("parent")
     if township is not None:
         villages = villages.filter(parent=township)
     return render(request, "portal/public/notice_list.html", {
