@@ -91,14 +91,14 @@ def seed() -> list[str]:
                     what="公示期已满" if days_ago > notice.days else "正在进行中"))
             # The ordinary sweep for this one case: a notice past its period ends now.
             case_fire_timers(case_pk=case.pk)
-    lines = [f"临时救助公示（公开页面，无需登录）：http://127.0.0.1:8000/public/notices/ "
-             f"（密码 {DEMO_PASSWORD}）"]
+    lines = ["临时救助公示（公开页面，无需登录）：http://127.0.0.1:8000/public/notices/"]
     for notice in PublicNotice.objects.exclude(seed_note="").select_related("case", "unit"):
         state = notice.get_status_display()
         lines.append(f"  {notice.unit.name} {notice.case.applicant_name}：{state}，"
                      f"/public/notices/{notice.uuid}/")
     lines += [
         "  公示中的案件：可在公示页面提交异议（公示暂停计时），luodian_staff 在待办中“异议核查”",
-        "  公示期满的案件：luodian_leader 在待办中“乡镇审批”作出决定",
+        "  公示期满的案件：luodian_leader 在待办中“乡镇审批”作出决定"
+        f"（工作人员账号密码 {DEMO_PASSWORD}）",
     ]
     return lines
