@@ -230,9 +230,11 @@ def _notice_open(*, case: Case, params: dict, data: dict, actor) -> PublicNotice
     for live in case.public_notices.select_for_update().filter(
             status__in=[NoticeStatus.OPEN, NoticeStatus.SUSPENDED]):
         _withdraw(live, now=now, reason="重新公示")
+    title = str(params.get("title") or notice_type.title)
+    _check_public([{"label": "标题", "value": title}], case=case, data=data)
     notice = PublicNotice(
         case=case, notice_type=notice_type.code, unit=case.village, unit_path=case.village.path,
-        title=str(params.get("title") or notice_type.title),
+        title=title,
         facts=notice_facts(notice_type=notice_type, case=case, data=data), days=days,
         starts_at=now, ends_at=notice_end_for(now, days))
     notice.full_clean()
