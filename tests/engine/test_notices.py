@@ -349,3 +349,26 @@ def test_a_notice_of_a_case_no_longer_handled_leaves_the_public_list(noticed, su
         _object(noticed)
     case_void(user=supervisor, case_pk=noticed.pk, reason="申请人死亡")
     assert notices_public().count() == 0
+
+
+def test_a_case_on_a_version_before_the_engines_notice_still_finishes(
+        applicant, village, village_staff, township_staff, township_leader, clock):
+    """Cases running on an older version (a bare 7-day timer, then 公示结果登记) keep it."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from engine.services import definition_deploy
+
+    old = (Path(__file__).resolve().parent.parent / "data" / "notice" /
+           "temporary_relief_before_notice.bpmn").read_text(encoding="utf-8")
+    dmn = (settings.BPMN_DIR / "temporary_relief_limits.dmn").read_text(encoding="utf-8")
+    definition_deploy(key="temporary_relief", name="临时救助", bpmn_xml=old, dmn_xmls=[dmn])
+    case = file_application(user=applicant, village=village)
+    walk_to_notice(case, village_staff=village_staff, township_staff=township_staff)
+    assert not case.public_notices.exists()
+    clock.shift(timedelta(days=8))
+    assert timers_fire_due() == 1
+    case.refresh_from_db()
+    complete(case, township_staff, "notice_result", objection="no")
+    assert open_task(case).spec_name == "township_decide"

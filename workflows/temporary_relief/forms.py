@@ -195,6 +195,23 @@ class ObjectionReviewForm(TaskForm):
                                             widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class NoticeResultForm(TaskForm):
+    """公示结果登记 of diagram versions before the engine's public notice (a bare 7-day timer
+    then this staff step): kept so cases still running on such a version can finish."""
+
+    objection = forms.TypedChoiceField(
+        label="公示结果", widget=forms.RadioSelect, coerce=lambda v: v == "yes",
+        choices=[("no", "公示期满无异议"), ("yes", "有异议，重新调查")])
+    objection_detail = forms.CharField(label="异议内容", required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("objection") and not cleaned.get("objection_detail", "").strip():
+            self.add_error("objection_detail", "请填写异议内容")
+        return cleaned
+
+
 class CountyReviewForm(TaskForm):
     """县民政局科室审核."""
 

@@ -64,6 +64,7 @@ PROCEDURE = Procedure(
         "investigate": forms.InvestigationForm,
         "township_review": forms.TownshipReviewForm,
         "objection_review": forms.ObjectionReviewForm,
+        "notice_result": forms.NoticeResultForm,  # versions before the engine's notice
         "county_review": forms.CountyReviewForm,
         "township_decide": forms.DecisionForm,
         "county_decide": forms.DecisionForm,
