@@ -230,11 +230,10 @@ def raw_instance(spec, subprocess_specs, script: list, timer_wait, steps: dict) 
     import time_machine
     from scenarios import START, TIMER, add_time, check
     from SpiffWorkflow.bpmn import BpmnWorkflow
-    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
     from SpiffWorkflow.bpmn.util.event import BpmnEvent
     from SpiffWorkflow.util.task import TaskState
 
-    from engine.runtime import ScriptEngine
+    from engine.runtime import ScriptEngine, _waiting_message_definitions
 
     started = time.perf_counter()
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ScriptEngine())
@@ -259,11 +258,9 @@ def raw_instance(spec, subprocess_specs, script: list, timer_wait, steps: dict) 
             label = TIMER
         else:
             _, name, payload = op
-            definition = next(task.task_spec.event_definition
-                               for task in workflow.get_tasks(state=TaskState.WAITING)
-                               if isinstance(getattr(task.task_spec, "event_definition", None),
-                                             MessageEventDefinition)
-                               and task.task_spec.event_definition.name == name)
+            # Waiting catch events, and those an event-based gateway waits for (公示).
+            definition = next(event for event in _waiting_message_definitions(workflow)
+                              if event.name == name)
             workflow.send_event(BpmnEvent(definition, payload=copy.deepcopy(payload)))
             workflow.do_engine_steps()
             label = f"message {name}"

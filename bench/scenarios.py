@@ -175,8 +175,8 @@ def relief_application(household: int) -> dict:
 TEMPORARY_RELIEF = Scenario(
     key="temporary_relief", procedure="temporary_relief",
     path="临时救助: application → accept → investigate → township_review (2500 元, within the "
-         "township's DMN limit) → 7-day public-notice timer → notice_result (no objection) → "
-         "township_decide (approve) → decision",
+         "township's DMN limit) → 7-day public notice (the engine's notice clock, ended by the "
+         "timer sweep: message notice_ended) → township_decide (approve) → decision",
     applicant="applicant_zhang", on_behalf=False, application=relief_application,
     timer_wait=timedelta(days=8),  # past the 7-day notice whatever the time of day
     steps=[
@@ -189,7 +189,6 @@ TEMPORARY_RELIEF = Scenario(
             "economic_check": "eligible", "amount": "2500", "recommendation": "grant",
             "review_opinion": "经核对符合临时救助条件"}),
         Step(TIMER),
-        Step("notice_result", "luodian_staff", {"objection": "no"}),
         Step("township_decide", "luodian_leader", {
             "decision": "approve", "approved_amount": "2500", "payment_method": "bank",
             "decision_opinion": "同意救助"}),

@@ -6,7 +6,8 @@ recorded as steps (the runtime's script engine only records their effects; the e
 never carried out here). User tasks are completed with the data given for them in
 ``decisions`` (by BPMN id), or with default data; waiting timers fire at once; boundary timers
 and message events fire only when ``decisions`` has an entry for their id (``{}`` fires a
-boundary timer, a dict is a message's payload). The run stops when the process ends, when a
+boundary timer, a dict is a message's payload; behind an event-based gateway, e.g. the 公示
+segment, the entry names the catch event to take). The run stops when the process ends, when a
 step lacks data (a gateway or rule reads a variable nobody set), or when it waits for
 something ``decisions`` does not provide.
 """
@@ -240,6 +241,14 @@ class _Runner:
                 payload = dict(self.decisions[spec.bpmn_id] or {})
                 return self._advance(lambda wf, name=event.name, p=payload:
                                      runtime.send_message(wf, name, p))
+            # An event-based gateway waits for its catch events' messages itself (in the
+            # order of its outgoing flows); ``decisions`` names the catch event to take.
+            for output, sub in zip(spec.outputs, getattr(event, "event_definitions", None) or [],
+                                   strict=False):
+                if isinstance(sub, MessageEventDefinition) and output.bpmn_id in self.decisions:
+                    payload = dict(self.decisions[output.bpmn_id] or {})
+                    return self._advance(lambda wf, name=sub.name, p=payload:
+                                         runtime.send_message(wf, name, p))
         if waiting:
             names = "、".join(f"“{t.task_spec.bpmn_name or t.task_spec.bpmn_id}”"
                              f"（{t.task_spec.bpmn_id}）" for t in waiting)

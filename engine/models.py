@@ -283,6 +283,7 @@ class AuditAction(models.TextChoices):
     REMINDED = "reminded", "到期提醒"
     ESCALATED = "escalated", "超时督办"
     MIGRATED = "migrated", "迁移版本"
+    NOTICE = "notice", "公示"
 
 
 class AuditEntry(models.Model):
@@ -696,3 +697,87 @@ class CaseClock(models.Model):
 
     def __str__(self):
         return f"{self.label}（案件 {self.case_id}）"
+# Public notices (公示), see engine/notices.py
+
+
+class NoticeStatus(models.TextChoices):
+    OPEN = "open", "公示中"
+    SUSPENDED = "suspended", "异议核查中（暂停计时）"
+    ENDED = "ended", "公示期满"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class PublicNotice(models.Model):
+    """A case's public notice (公示), opened by the ``open_public_notice`` service task.
+
+    ``facts`` is the frozen list of what was published ([{"label", "value"}]), built only from
+    the fields the procedure declared public; the page never reads the case data. The clock is
+    this row: the notice ends when ``ends_at`` passes while it is open; an objection suspends
+    it (``suspended_at``) and a rejected objection resumes it with the time that was left.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="public_notices")
+    notice_type = models.CharField(max_length=60)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+",
+                             help_text="the village where the notice is posted")
+    unit_path = models.CharField(max_length=255, db_index=True)
+    title = models.CharField(max_length=200)
+    facts = models.JSONField(default=list)
+    days = models.PositiveSmallIntegerField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=12, choices=NoticeStatus.choices,
+                              default=NoticeStatus.OPEN, db_index=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    # [{"from": iso, "to": iso}] of every suspension, so the page can explain a later end.
+    suspensions = models.JSONField(default=list, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+    # Set only by the demo seed: the start date was chosen by the seed, not lived through.
+    seed_note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class ObjectionSource(models.TextChoices):
+    ONLINE = "online", "网上提交"
+    STAFF = "staff", "工作人员登记"
+
+
+class ObjectionOutcome(models.TextChoices):
+    PENDING = "pending", "待核查"
+    UPHELD = "upheld", "异议成立"
+    REJECTED = "rejected", "异议不成立"
+
+
+class NoticeObjection(models.Model):
+    """An objection to a public notice, filed online by anyone or entered by staff; its
+    review outcome is recorded here (and in the audit trail)."""
+
+    notice = models.ForeignKey(PublicNotice, on_delete=models.PROTECT, related_name="objections")
+    name = models.CharField(max_length=50)
+    contact = models.CharField(max_length=100)
+    content = models.TextField(max_length=2000)
+    source = models.CharField(max_length=10, choices=ObjectionSource.choices)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    submitted_at = models.DateTimeField(db_index=True)
+    outcome = models.CharField(max_length=10, choices=ObjectionOutcome.choices,
+                               default=ObjectionOutcome.PENDING)
+    outcome_note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+
+    def __str__(self):
+        return f"{self.notice}：{self.name}"

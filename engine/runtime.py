@@ -35,6 +35,9 @@ SERVICE_OPERATIONS = {
     # Case clocks (engine.clocks): a deadline on the whole case.
     "start_clock": {"name", "hours"},
     "stop_clock": {"name"},
+    # Public notices (engine/notices.py): optional ``days`` and ``title`` parameters.
+    "open_public_notice": {"notice_type"},
+    "resolve_notice_objection": {"outcome"},
 }
 
 
@@ -333,11 +336,8 @@ def send_message(workflow: BpmnWorkflow, name: str, payload: dict) -> None:
 
     # Use the waiting event's own definition: the Spiff parser makes its own subclass, and
     # events only match definitions of the same class.
-    definition = next((task.task_spec.event_definition
-                       for task in workflow.get_tasks(state=TaskState.WAITING)
-                       if isinstance(getattr(task.task_spec, "event_definition", None),
-                                     MessageEventDefinition)
-                       and task.task_spec.event_definition.name == name), None)
+    definition = next((event for event in _waiting_message_definitions(workflow)
+                       if event.name == name), None)
     if definition is None:
         # Catch events behind an event-based gateway or event subprocess start events are not
         # WAITING tasks; find the definition in the specs and let the library route it.
@@ -358,16 +358,25 @@ def send_message(workflow: BpmnWorkflow, name: str, payload: dict) -> None:
         raise RuntimeFailure(str(exc)) from exc
 
 
-def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
-    """Names of the messages the workflow is waiting for now."""
+def _waiting_message_definitions(workflow: BpmnWorkflow) -> list:
+    """Message definitions of waiting tasks, including those an event-based gateway waits
+    for (the gateway holds them in a MultipleEventDefinition; its catch events are not
+    WAITING themselves)."""
     from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+    from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 
-    names = []
+    found = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
         event = getattr(task.task_spec, "event_definition", None)
-        if isinstance(event, MessageEventDefinition):
-            names.append(event.name)
-    return names
+        events = event.event_definitions if isinstance(event, MultipleEventDefinition) \
+            else [event]
+        found += [e for e in events if isinstance(e, MessageEventDefinition)]
+    return found
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
+    """Names of the messages the workflow is waiting for now."""
+    return [event.name for event in _waiting_message_definitions(workflow)]
 
 
 def add_task_data(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
@@ -391,6 +400,12 @@ def reset_to(workflow: BpmnWorkflow, task_id: str) -> None:
         raise RuntimeFailure("找不到要退回的环节")
     try:
         workflow.reset_from_task_id(task.id)
+        # SpiffWorkflow 3.2 leaves the removed waiting tasks (e.g. an event-based gateway)
+        # registered with the event manager; the next timer refresh would crash on them.
+        manager = getattr(workflow, "event_manager", None)
+        for stale_id, stale in list(getattr(manager, "tasks", {}).items()):
+            if stale.parent is None or stale.workflow.tasks.get(stale_id) is not stale:
+                manager.remove_task(stale)
         workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         raise RuntimeFailure(str(exc)) from exc

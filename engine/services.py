@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from . import runtime
+from . import notices, runtime
 from .calendar import task_due_fields
 from .errors import ActionRefused
 from .identity import mask_id_number
@@ -326,12 +326,15 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
         elif effect.operation in ("start_clock", "stop_clock"):
             from .clocks import clock_effect_apply
             clock_effect_apply(case=case, effect=effect, actor=actor)
+        elif effect.operation in notices.OPERATIONS:
+            notices.notice_effect(case=case, operation=effect.operation, params=effect.params,
+                                  data=effect.data, actor=actor)
     script_engine.effects.clear()
     _sync_human_tasks(case, workflow)
     case.state = runtime.dump(workflow)
     case.serializer_version = runtime.SERIALIZER_VERSION
     case.data = json.loads(json.dumps(runtime.workflow_data(workflow), default=str))
-    case.next_timer_at = runtime.next_timer_due(workflow)
+    case.next_timer_at = notices.notice_next_due(case, workflow)
     fields = ["state", "serializer_version", "data", "next_timer_at", "updated_at"]
     if runtime.is_completed(workflow) and case.status != CaseStatus.COMPLETED:
         case.status = CaseStatus.COMPLETED
@@ -610,6 +613,7 @@ def case_fire_timers(*, case_pk: int, now=None) -> int:
     workflow, script_engine = _load(case)
     due_before = case.next_timer_at
     runtime.fire_timers(workflow)
+    notices.notices_end_due(case=case, workflow=workflow, now=now)
     AuditEntry.objects.create(case=case, action=AuditAction.TIMER,
                               summary="定时器到期", data={"due": due_before.isoformat()})
     _advance(case=case, workflow=workflow, script_engine=script_engine, actor=None)

@@ -825,6 +825,17 @@ def _service_task_problems(root, known_operations, known_doc_types, known_action
                 params["doc_type"] not in known_doc_types:
             problems.append(_problem("unknown_doc_type", task,
                                      f"{label(task)}的文书类型“{params['doc_type']}”未登记"))
+        if operation == "open_public_notice" and params.get("notice_type"):
+            from .notices import NOTICE_DAYS_MAX, NOTICE_DAYS_MIN, notice_types
+
+            days = params.get("days")
+            if isinstance(days, int) and not NOTICE_DAYS_MIN <= days <= NOTICE_DAYS_MAX:
+                problems.append(_problem("notice_days", task,
+                                         f"{label(task)}的公示期 {days} 天不在3至7天之内"))
+            if params["notice_type"] not in notice_types():
+                problems.append(_problem("unknown_notice_type", task,
+                                         f"{label(task)}的公示类型“{params['notice_type']}”"
+                                         f"未登记"))
         if operation == "run_action" and params.get("action") and \
                 params["action"] not in known_actions:
             problems.append(_problem("unknown_action", task,

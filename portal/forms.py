@@ -90,6 +90,16 @@ class CountySettingsForm(forms.Form):
         label="急难型临时救助先行救助时限（小时）", min_value=1, max_value=168, required=False,
         help_text="自提交申请起计算；不填为24小时（部分地区为48小时）")
 
+    # 公示 period (engine/notices.py): calendar days, 3-7 (PROCEDURES.md §1.4).
+    notice_days = forms.IntegerField(
+        label="公示期（天）", min_value=3, max_value=7, initial=7, required=False,
+        help_text="3至7天，按自然日计算（张贴当日不计入，最后一日24时止）",
+        error_messages={"min_value": "公示期不能少于3天", "max_value": "公示期不能超过7天",
+                        "invalid": "公示期应为整数天", "required": "请填写公示期"})
+    # Unchecked (also when a form without it is posted) keeps names masked: the safe default.
+    notice_full_name = forms.BooleanField(label="公示时显示完整姓名（不勾选则显示为 张*国）",
+                                          required=False)
+
     def clean_holidays(self):
         return _parse_dates(self.cleaned_data["holidays"])
 

@@ -74,6 +74,16 @@ urlpatterns += [
     path("cases/<int:pk>/copy/", views_notifications.case_copy_view, name="case_copy"),
 ]
 
+# 公示公告 (public, no login) and the staff's 登记异议 (portal/views_public.py).
+from . import views_public  # noqa: E402
+
+urlpatterns += [
+    path("public/notices/", views_public.notice_list, name="public_notices"),
+    path("public/notices/<uuid:uuid>/", views_public.notice_detail, name="public_notice"),
+    path("cases/<int:pk>/notice-objection/", views_public.case_notice_objection,
+         name="case_notice_objection"),
+]
+
 # 督办看板 (portal/dashboard.py).
 from . import dashboard  # noqa: E402
 

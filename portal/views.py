@@ -336,6 +336,8 @@ def county_settings(request):
                 "workdays": form.cleaned_data["workdays"],
                 "dibao_monthly": float(form.cleaned_data["dibao_monthly"]),
                 "urgent_relief_hours": form.cleaned_data["urgent_relief_hours"] or 24,
+                "notice_days": form.cleaned_data["notice_days"] or current.get("notice_days", 7),
+                "notice_mask_name": not form.cleaned_data["notice_full_name"],
             })
             messages.success(request, "本县设置已保存，新产生的办理时限按新日历计算")
             return redirect("portal:county_settings")
@@ -345,6 +347,8 @@ def county_settings(request):
             "workdays": "\n".join(current.get("workdays", [])),
             "dibao_monthly": current.get("dibao_monthly"),
             "urgent_relief_hours": current.get("urgent_relief_hours", 24),
+            "notice_days": current.get("notice_days", 7),
+            "notice_full_name": not current.get("notice_mask_name", True),
         })
     return render(request, "portal/county_settings.html", {
         "county": county, "form": form, "year": year,

@@ -25,6 +25,7 @@ for _procedure in PROCEDURES:
 # Demo data of each procedure (modules with ``seed() -> list[str]``), run by
 # ``manage.py seed_demo`` after the organisation is seeded and every procedure deployed.
 DEMO_SEEDS = (
+    "workflows.temporary_relief.demo",
     "workflows.elderly_home.demo",
     "workflows.annual_inspection.demo",
     "workflows.cemetery.demo",

@@ -21,6 +21,8 @@ class Procedure:
     task_forms: dict[str, type[forms.Form]] = field(default_factory=dict)
     default_task_form: type[forms.Form] | None = None
     document_types: tuple[DocumentType, ...] = ()
+    # Public notices (公示) the diagram opens with ``open_public_notice``: what each publishes.
+    notice_types: tuple = ()
     case_title: str = ""
     # Extra case data computed when an application is filed (e.g. grants already on record).
     application_extra_data: Callable[[dict], dict] | None = None
@@ -81,6 +83,10 @@ def register(procedure: Procedure) -> None:
         from engine.checks import register_completion_check
 
         register_completion_check(procedure.key, procedure.completion_check)
+    from engine.notices import register_notice_type
+
+    for notice_type in procedure.notice_types:
+        register_notice_type(notice_type)
 
 
 def _visibility_register(procedure: Procedure) -> None:

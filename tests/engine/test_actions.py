@@ -222,7 +222,7 @@ def test_substitute_acts_on_behalf_within_dates(applicant, village, township_sta
 
 def test_suspend_resume_void_by_county_supervisor(applicant, village, township_staff,
                                                   village_staff, supervisor, county_leader,
-                                                  outsider, clock):
+                                                  outsider, township_leader, clock):
     case = file_application(user=applicant, village=village)
     for user, error in ((county_leader, PermissionDenied), (township_staff, PermissionDenied),
                         (outsider, Http404)):
@@ -240,11 +240,12 @@ def test_suspend_resume_void_by_county_supervisor(applicant, village, township_s
     case_resume(user=supervisor, case_pk=case.pk, reason="核查无问题")
     assert timers_fire_due() == 1
     case.refresh_from_db()
-    notice = open_task(case, "notice_result")
+    decide = open_task(case, "township_decide")  # the notice ended after the resume
     case_suspend(user=supervisor, case_pk=case.pk, reason="再次核查")
     with pytest.raises(TaskAlreadyHandled, match="挂起"):
-        task_complete(user=township_staff, task_pk=notice.pk, form_data={"objection": False})
-    assert notice not in task_list_for_user(user=township_staff)
+        task_complete(user=township_leader, task_pk=decide.pk,
+                      form_data={"decision": "refuse", "refusal_reason": "x"})
+    assert decide not in task_list_for_user(user=township_leader)
     case_void(user=supervisor, case_pk=case.pk, reason="申请人死亡，终止办理")
     case.refresh_from_db()
     assert case.status == CaseStatus.VOIDED

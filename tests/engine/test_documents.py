@@ -41,7 +41,7 @@ APPEAL_WUCHENG = ("如不服本决定，可以自收到之日起六十日内向�
 def decision(demo, applicant, village, village_staff, township_staff, township_leader,
              django_capture_on_commit_callbacks):
     """A 2,500-yuan grant decided by the township: accept → investigate → review → 7-day
-    public notice (timer) → notice result → township decision."""
+    public notice (ended by the timer sweep) → township decision."""
     with time_machine.travel(FILED_AT, tick=False) as traveller:
         case = file_application(user=applicant, village=village)
         complete(case, township_staff, "accept", acceptance="accept")
@@ -54,7 +54,6 @@ def decision(demo, applicant, village, village_staff, township_staff, township_l
         traveller.shift(timedelta(days=8))
         assert timers_fire_due() == 1
         case.refresh_from_db()
-        complete(case, township_staff, "notice_result", objection="no")
         with django_capture_on_commit_callbacks(execute=True):
             complete(case, township_leader, "township_decide", decision="approve",
                      approved_amount="2500", payment_method="bank",

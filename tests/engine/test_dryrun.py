@@ -13,9 +13,10 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "modeler"
 DECISIONS = {
     "accept": {"acceptance": "accept"},
     "investigate": {"proposed_amount": "2000", "village_opinion": "同意"},
-    # What the forms add: a review opens a notice round, a notice without objection is held.
+    # What the forms add: a review opens a notice round.
     "township_review": {"amount": 2000, "recommendation": "grant", "notice_held": False},
-    "notice_result": {"objection": False, "notice_held": True},
+    # 公示: the engine sends "notice_ended" when the period has run out.
+    "notice_period_end": {"held": True, "ended_on": "2026-12-10"},
 }
 
 

@@ -14,19 +14,25 @@ def _to_notice(case, village_staff, township_staff):
     walk_to_notice(case, village_staff=village_staff, township_staff=township_staff)
 
 
-def test_public_notice_fires_after_seven_days_from_the_periodic_task(
+def test_public_notice_ends_after_seven_days_from_the_periodic_task(
         applicant, village, village_staff, township_staff, clock):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    clock.move_to(datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     case = file_application(user=applicant, village=village)
     _to_notice(case, village_staff, township_staff)
+    # posted on 12-03: the period counts from 12-04 and ends at 24:00 on 12-10
     due = case.next_timer_at
-    assert timedelta(days=7) - timedelta(minutes=1) < due - case.updated_at <= timedelta(days=7)
-    clock.shift(timedelta(days=6, hours=23))
+    assert due == datetime(2026, 12, 11, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    clock.move_to(datetime(2026, 12, 10, 23, 59, tzinfo=ZoneInfo("Asia/Shanghai")))
     assert timers_fire_due_task() == 0
     assert not case.tasks.filter(status="open").exists()
-    clock.shift(timedelta(hours=2))
+    clock.shift(timedelta(minutes=2))
     assert timers_fire_due_task() == 1
     case.refresh_from_db()
-    assert open_task(case).spec_name == "notice_result"
+    assert open_task(case).spec_name == "township_decide"
+    assert case.data["notice_held"] is True and case.data["notice_ended_on"] == "2026-12-10"
     assert case.next_timer_at is None
     assert case.audit.filter(action=AuditAction.TIMER).count() == 1
     # Firing again does nothing: the sweep is idempotent.
@@ -47,7 +53,7 @@ def test_a_broken_case_does_not_block_the_sweep(applicant, village, village_staf
     healthy.refresh_from_db()
     assert broken.status == CaseStatus.ERROR
     assert broken.audit.filter(action=AuditAction.ERROR).exists()
-    assert open_task(healthy).spec_name == "notice_result"
+    assert open_task(healthy).spec_name == "township_decide"
 
 
 def test_run_timers_command_fires_due_timers(applicant, village, village_staff, township_staff,
@@ -59,7 +65,7 @@ def test_run_timers_command_fires_due_timers(applicant, village, village_staff, 
     clock.shift(timedelta(days=8))
     call_command("run_timers")
     case.refresh_from_db()
-    assert open_task(case).spec_name == "notice_result"
+    assert open_task(case).spec_name == "township_decide"
 
 
 @pytest.mark.parametrize(("county_holidays", "due"), [

@@ -5,6 +5,7 @@ Diagram: bpmn/temporary_relief.bpmn; approval limits: bpmn/temporary_relief_limi
 """
 from decimal import Decimal
 
+from engine.notices import NoticeField, NoticeType
 from engine.registry import DocumentType
 from engine.visibility import BANK_ACCOUNT, CONFIDENTIAL, Sensitive, VisibilityPolicy
 
@@ -187,6 +188,22 @@ def case_notices(data: dict) -> list[str]:
 
 DECISION_TASKS = ("township_decide", "county_decide", "collective_decide",
                   "urgent_township_decide", "urgent_county_decide")
+# 公示 (PROCEDURES.md §1.4, art. 61): name (masked where the county says), village, hardship
+# type and amount — nothing else. The engine refuses ID numbers, accounts and descriptions.
+RELIEF_NOTICE = NoticeType(
+    code="relief_notice",
+    title="临时救助对象公示",
+    lead="根据《社会救助暂行办法》，经入户调查和乡镇（街道）审核，拟对下列对象给予临时救助，"
+         "现予公示。",
+    objection_hint="对公示对象有异议的，请在公示期内实名提出；乡镇（街道）将核查，异议成立的重新调查。"
+                   "提出异议期间公示暂停计时。",
+    fields=(
+        NoticeField("applicant_name", "户主姓名", person_name=True),
+        NoticeField("village_name", "所在村（社区）"),
+        NoticeField("hardship_type", "困难类型", choices=tuple(forms.HARDSHIP_TYPES)),
+        NoticeField("amount", "拟救助金额", amount=True),
+    ),
+)
 
 
 PROCEDURE = Procedure(
@@ -203,7 +220,8 @@ PROCEDURE = Procedure(
         "supplement": forms.SupplementForm,
         "investigate": forms.InvestigationForm,
         "township_review": forms.TownshipReviewForm,
-        "notice_result": forms.NoticeResultForm,
+        "objection_review": forms.ObjectionReviewForm,
+        "notice_result": forms.NoticeResultForm,  # versions before the engine's notice
         "county_review": forms.CountyReviewForm,
         "township_decide": forms.DecisionForm,
         "county_decide": forms.DecisionForm,
@@ -220,6 +238,7 @@ PROCEDURE = Procedure(
         attachments={"attachments": Sensitive(CONFIDENTIAL,
                                               also_for=("accept", "urgent_review"))},
     ),
+    notice_types=(RELIEF_NOTICE,),
     document_types=(
         DocumentType(code="relief_decision", title="临时救助决定书",
                      template="temporary_relief/decision.html", series="救",

@@ -197,7 +197,8 @@ def test_dry_run_shows_the_path_and_who_receives_each_task(client_for, superviso
                      'investigate.proposed_amount = "2000"\n'
                      'township_review.amount = 2000\n'
                      'township_review.recommendation = "grant"\n'
-                     "notice_result.objection = false",
+                     "notice_period_end.held = true\n"
+                     'notice_period_end.ended_on = "2026-12-10"',
     })
 
     assert response.status_code == 200

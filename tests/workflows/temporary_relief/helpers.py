@@ -68,19 +68,24 @@ def walk_to_notice(case, *, village_staff, township_staff, amount="2500"):
 
 
 def walk_past_notice(case, *, clock, township_staff, objection=False):
-    """Let the 7-day notice run out (fired by the periodic sweep) and record its result."""
+    """Without objection: let the notice period run out (ended by the periodic sweep). With
+    one: someone objects online during the notice and the township upholds it."""
     from datetime import timedelta
 
+    from engine.notices import notice_objection_submit
     from engine.services import timers_fire_due
 
-    clock.shift(timedelta(days=8))
-    timers_fire_due()
-    case.refresh_from_db()
     if objection:
-        complete(case, township_staff, "notice_result", objection="yes",
-                 objection_detail="邻居反映其有营运车辆")
+        notice_objection_submit(notice_uuid=case.public_notices.get(status="open").uuid,
+                                name="李四", contact="13800000009",
+                                content="邻居反映其家中有营运车辆，收入较高")
+        case.refresh_from_db()
+        complete(case, township_staff, "objection_review", objection_outcome="uphold",
+                 objection_review_note="经核查，其家庭确有营运车辆")
     else:
-        complete(case, township_staff, "notice_result", objection="no")
+        clock.shift(timedelta(days=8))
+        timers_fire_due()
+        case.refresh_from_db()
 
 
 def letter(case):
