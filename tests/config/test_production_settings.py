@@ -18,7 +18,8 @@ GOOD = {
 
 def _manage(*args, **env):
     base = {k: v for k, v in os.environ.items()
-            if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DEBUG"}}
+            if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DEBUG",
+                         "DJANGO_ALLOW_ASYNC_UNSAFE"}}  # set by the browser tests
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO, capture_output=True, text=True,
         env={**base, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env},
