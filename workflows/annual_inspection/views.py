@@ -35,6 +35,12 @@ class DrawForm(forms.Form):
     year = forms.IntegerField(label="年检年度", min_value=2000, max_value=2100)
 
 
+def _year_shown(query, default: int) -> int:
+    """The ``?year=`` of the list: a bad value shows the default year rather than a 500."""
+    form = DrawForm(query)
+    return form.cleaned_data["year"] if form.is_valid() else default
+
+
 def _county_or_403(user):
     try:
         return staff_county(user, None)
@@ -70,7 +76,7 @@ def campaign(request):
             campaign_form = form
         else:
             draw_form = form
-    year = int(request.GET.get("year") or today.year)
+    year = _year_shown(request.GET, today.year)
     campaigns = InspectionCampaign.objects.filter(county=county).order_by("-year")
     draws = SpotCheckDraw.objects.filter(campaign__county=county).prefetch_related(
         "organisations").select_related("campaign").order_by("-campaign__year")

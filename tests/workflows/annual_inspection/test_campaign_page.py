@@ -41,3 +41,11 @@ def test_others_may_not_manage_the_campaign(client, request, persona, register, 
     assert client.post(URL, {"action": "open", "year": year,
                              "report_deadline": "2030-05-31"}).status_code == 403
     assert not InspectionCampaign.objects.exists()
+
+
+@pytest.mark.parametrize("year_param", ["abc", "99999999999999999999", "-1", "2026.5"])
+def test_a_bad_year_in_the_address_shows_this_year_not_a_500(client, county_staff, year_param):
+    client.force_login(county_staff)
+    response = client.get(URL, {"year": year_param})
+    assert response.status_code == 200
+    assert response.context["year"] == timezone.localdate().year
