@@ -24,10 +24,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .errors import ActionRefused
 
-class CalendarEntryError(ValueError):
+
+class CalendarEntryError(ActionRefused, ValueError):
     """A calendar import or entry that cannot be saved; ``messages`` lists every problem
-    (Chinese, with line numbers) and nothing was saved."""
+    (Chinese, with line numbers) and nothing was saved. An ``ActionRefused`` like every other
+    refusal, so the web layer and an API report it the same way."""
 
     def __init__(self, messages: list[str]):
         super().__init__("；".join(messages))
