@@ -3,19 +3,16 @@
 The test process only enqueues; the worker (a separate process with its own database
 connection) locks the case, fires the timer and writes the new inbox row.
 """
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from engine.models import HumanTask, TaskStatus
 from engine.services import case_start, definition_deploy
+from tests.processes import Worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True),
               pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")]
@@ -27,27 +24,10 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "short_timer"
 def worker():
     redis_url = settings.TEST_REDIS_URL
     redis.Redis.from_url(redis_url).flushdb()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
-                        f"{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-         "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True)
+    process = Worker(redis_url)
+    process.start()
     yield redis_url
-    process.terminate()
-    try:
-        output, _ = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    print(output[-3000:])
+    print(process.stop()[-3000:])
 
 
 def test_worker_fires_due_timer_sent_through_redis(demo, village, township_staff, worker):
