@@ -450,11 +450,16 @@ def measure(args, database: str) -> bool:
     by_key = {s.key: s for s in (scenarios.TEMPORARY_RELIEF, scenarios.ELDERLY_HOME,
                                  scenarios.AnnualInspection(), scenarios.CEMETERY,
                                  scenarios.AFTER_DEATH, scenarios.MARRIAGE_BIRTH)}
-    # Rendering is queued with transaction.on_commit(document_render_task.delay); keep the
-    # document ids instead, so that (b) times the engine and (c) times the rendering.
+    # Rendering is handed to Celery after the commit (engine.outbox.enqueue ->
+    # apply_async); keep the document ids instead, so that (b) times the engine and (c) times
+    # the rendering.
     queued: list[int] = []
     results = {}
-    with mock.patch.object(document_render_task, "delay", new=queued.append):
+
+    def keep(args, **_options):
+        queued.append(args[0])
+
+    with mock.patch.object(document_render_task, "apply_async", new=keep):
         for key in args.procedures:
             scenario = by_key[key]
             print(f"{key} ...", flush=True)

@@ -23,7 +23,7 @@ from engine.documents import (
     mask_person_name,
 )
 from engine.models import Document, DocumentStatus
-from engine.seal import seal_png
+from engine.seal import SEAL_SIZE_PX, seal_png
 from engine.services import timers_fire_due
 from tests.workflows.temporary_relief.helpers import VALID_ID, complete, file_application
 
@@ -168,11 +168,32 @@ def test_pdf_is_one_a4_page_with_embedded_noto_fonts(decision, tmp_path):
     assert (width, height) == (595, 842)
     fonts = poppler("pdffonts", path)
     faces = [line.split()[0] for line in fonts.splitlines()[2:]]
-    assert any(face.endswith("+Noto-Serif-CJK-SC") for face in faces), fonts
-    assert any(face.endswith("+Noto-Serif-CJK-SC-Bold") for face in faces), fonts
-    # Only subsets (the "ABCDEF+" prefix), never a whole 20 MB collection.
+    # The document fonts (print_templates/fonts, cut from Noto Serif CJK SC by
+    # bin/fonts-build): the whole wording of a decision is in the first one, so no fallback
+    # to the 65,535-glyph system face, whose embedded subset alone was ~300 KB.
+    assert sorted(face.split("+")[1] for face in faces) == ["DocSerif0", "DocSerif0-Bold"], \
+        fonts
+    # Only subsets (the "ABCDEF+" prefix), never a whole font.
     assert all("+" in face for face in faces), fonts
-    assert len(document.pdf) < 600_000
+    # 62 KB measured (fonts 42 KB, seal 10 KB); 353 KB with the system face.
+    assert len(document.pdf) < 64_000
+
+
+def test_a_name_outside_gb2312_prints_from_the_fallback_face(
+        demo, applicant, village, township_staff, django_capture_on_commit_callbacks,
+        tmp_path):
+    """堃 and 䶮 are not in GB 2312 (so not in the document fonts): the name still prints,
+    from the system's Noto Serif CJK SC, never as an empty box."""
+    with time_machine.travel(FILED_AT, tick=False):
+        case = file_application(user=applicant, village=village, applicant_name="王堃䶮")
+        with django_capture_on_commit_callbacks(execute=True):
+            complete(case, township_staff, "accept", acceptance="reject",
+                     refusal_reason="家庭月收入高于当地临时救助认定标准")
+    document = rendered(Document.objects.get(case=case))
+    path = pdf_file(bytes(document.pdf), tmp_path)
+    assert "王堃䶮" in "".join(poppler("pdftotext", path, "-").split())
+    faces = [line.split()[0] for line in poppler("pdffonts", path).splitlines()[2:]]
+    assert any(face.endswith("+Noto-Serif-CJK-SC") for face in faces), faces
 
 
 def test_pdf_page_renders_to_an_image(decision, tmp_path):
@@ -288,15 +309,22 @@ def test_missing_stylesheet_fails_the_render(decision, settings, tmp_path):
         document_render(document_pk=decision.pk, force=True)
 
 
-def test_verify_url_and_qr_code(decision, settings):
-    settings.SITE_URL = "https://mz.example.gov.cn"
+def test_verify_url_and_qr_code(decision, settings, tmp_path):
     document = rendered(decision)
+    # The printed QR code, read off the rendered page by a real decoder (zbar), is the
+    # document's verification address.
+    path = pdf_file(bytes(document.pdf), tmp_path)
+    poppler("pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", path, str(tmp_path / "page"))
+    if shutil.which("zbarimg") is None:
+        pytest.fail("zbarimg is missing: install zbar-tools (bin/setup does)")
+    decoded = subprocess.run(["zbarimg", "-q", "--raw", str(next(tmp_path.glob("page*.png")))],  # noqa: S603, S607
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert decoded == document_verify_url(document)
+    settings.SITE_URL = "https://mz.example.gov.cn"
     checksum = document_checksum(document)
     assert len(checksum) == 12
     assert document_verify_url(document) == (
         f"https://mz.example.gov.cn/verify/{document.uuid}/?c={checksum}")
-    svg = documents.document_qr_svg(document)
-    assert svg.startswith(b"<svg") and b"<path" in svg
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,20 +385,27 @@ def test_seal_is_a_deterministic_semi_transparent_red_disc():
     assert png == seal_png.__wrapped__("金华市婺城区民政局")  # same bytes without the cache
     assert png != seal_png.__wrapped__("金华市金东区民政局")
     image = Image.open(io.BytesIO(png))
-    assert image.mode == "RGBA" and image.size == (496, 496)
+    size = SEAL_SIZE_PX
+    assert image.mode == "RGBA" and image.size == (size, size)
     alpha = image.getchannel("A")
     low, high = alpha.getextrema()
     assert low == 0 and 150 < high < 255  # transparent outside, never fully opaque
     assert image.getpixel((5, 5))[3] == 0  # corners are outside the circle
-    r, g, b, a = image.getpixel((248, 248))  # the star in the middle
+
+    def at(x: float, y: float):  # a point given as a fraction of the seal's width
+        return image.getpixel((round(x * size), round(y * size)))
+
+    r, g, b, a = at(0.5, 0.5)  # the star in the middle
     assert a > 150 and r > 150 and g < 60 and b < 60
     # The ring: a point on the border circle, straight below the centre.
-    assert image.getpixel((248, 487))[3] > 150
+    assert at(0.5, 0.982)[3] > 150
     # Text along the upper arc puts ink between the ring and the star; the lower arc is empty.
-    upper = sum(1 for y in range(60, 140) for x in range(150, 350)
+    band = [round(f * size) for f in (0.12, 0.28, 0.30, 0.70, 0.73, 0.89)]
+    upper = sum(1 for y in range(band[0], band[1]) for x in range(band[2], band[3])
                 if image.getpixel((x, y))[3] > 100)
-    lower = sum(1 for y in range(360, 440) for x in range(150, 350)
+    lower = sum(1 for y in range(band[4], band[5]) for x in range(band[2], band[3])
                 if image.getpixel((x, y))[3] > 100)
+    upper = upper * (496 / size) ** 2  # the ink area measured at 496 px before
     assert upper > 2000 and lower == 0
 
 
