@@ -82,8 +82,8 @@ def _own_offered_q(user) -> Q:
     # No join to the case in any branch: each branch is then one index of the open rows
     # (lane + path, the user's own cases) and PostgreSQL ORs them (a BitmapOr) instead of
     # joining every open task to its case to test the condition (bench/README.md).
-    filed = list(Case.objects.filter(applicant=user).values_list("pk", flat=True)) \
-        if user.is_authenticated else []
+    filed = (list(Case.objects.filter(applicant=user).order_by().values_list("pk", flat=True))
+             if user.is_authenticated else [])
     q = Q(lane=APPLICANT_ROLE, case__in=filed)
     for assignment in role_assignments(user):
         q |= Q(lane=assignment.role_id, village_path__startswith=assignment.unit.path)

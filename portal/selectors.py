@@ -127,8 +127,10 @@ def townships_visible_to(user) -> QuerySet[Unit]:
 # per row) and a case's workflow state and data. Deferred, they are not even read.
 _DEFINITION_HEAVY = ("bpmn_xml", "dmn_xml", "spec_json", "comment")
 _CASE_HEAVY = ("state", "data", "error")
-# Counts above this are shown as "1000+" (counting further is reading every row).
-COUNT_CAP = 1000
+# Counts above this are shown as "200+": counting further is reading every row, and at a
+# county's scale a count of up to ~200 rows is a nested loop of index probes, of more a hash
+# of every running case (bench/README.md).
+COUNT_CAP = 200
 
 
 def inbox_for_user(user) -> QuerySet[HumanTask]:
@@ -140,7 +142,8 @@ def inbox_for_user(user) -> QuerySet[HumanTask]:
 
 def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
     """``queryset.count()``, but at most ``cap + 1``: a count stops reading rows there
-    (``SELECT COUNT(*) FROM (... LIMIT cap + 1)``); show it with ``count_label``."""
+    (``SELECT COUNT(*) FROM (... LIMIT cap + 1)``); show it with ``count_label``
+    ("200+")."""
     return queryset.order_by()[:cap + 1].count()
 
 

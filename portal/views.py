@@ -45,6 +45,7 @@ from .selectors import (
     application_initial,
     case_page,
     cases_for_staff,
+    COUNT_CAP,
     cases_of_applicant,
     capped_count,
     county_quota_rows,
@@ -150,15 +151,29 @@ def apply(request, procedure_key):
 
 
 class CappedPaginator(Paginator):
-    """A paginator whose count stops at ``cap + 1`` rows (``capped_count``): beyond it the
-    page says "2000+" and the last page is the cap's. Deep pages of a large list are what
-    the search and the filters are for."""
+    """A paginator that counts only as far as it must (``capped_count``): a page or two past
+    the one asked for, at least ``COUNT_CAP`` and at most ``MAX_ROWS`` rows. Beyond that the
+    page says "200+" / "9+ 页"; deep pages of a large list are what search and filters are
+    for."""
 
-    cap = 2000  # 80 pages of 25
+    MAX_ROWS = 2000  # 80 pages of 25
+
+    def __init__(self, object_list, per_page, *, page):
+        super().__init__(object_list, per_page)
+        try:
+            wanted = (int(page) + 1) * per_page
+        except (TypeError, ValueError):
+            wanted = per_page
+        self.cap = min(max(wanted, COUNT_CAP), self.MAX_ROWS)
 
     @cached_property
     def count(self) -> int:
         return capped_count(self.object_list, self.cap)
+
+
+def _page(object_list, request):
+    number = request.GET.get("page")
+    return CappedPaginator(object_list, PAGE_SIZE, page=number).get_page(number)
 
 
 @login_required
@@ -166,7 +181,7 @@ def inbox(request):
     staff_required(request.user)
     tasks = inbox_for_user(request.user)
     task_filter = TaskFilter(request.GET, queryset=tasks, request=request)
-    page = CappedPaginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(task_filter.qs, request)
     now = timezone.now()
     # Case clocks (one query) and the departments' names (one query).
     page.object_list = tasks_attach_departments(tasks_attach_clocks(page.object_list, now))
@@ -261,8 +276,7 @@ def task_release_view(request, pk):
 def case_list(request):
     staff_required(request.user)
     query = search_normalise(request.GET.get("q"))
-    page = CappedPaginator(cases_for_staff(request.user, query=query),
-                           PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(cases_for_staff(request.user, query=query), request)
     return render(request, "portal/case_list.html", {"page": page, "q": query})
 
 

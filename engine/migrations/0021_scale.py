@@ -66,6 +66,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='humantask',
+            name='status',
+            field=models.CharField(choices=[('open', '待办'), ('completed', '已办'), ('cancelled', '已取消')], default='open', max_length=12),
+        ),
         migrations.CreateModel(
             name='StepStat',
             fields=[
@@ -96,7 +101,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='humantask',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['lane', 'village_path'], name='open_task_lane_path'),
+            index=models.Index(condition=models.Q(('status', 'open')), fields=['lane', 'village_path'], name='open_task_lane_path', opclasses=['varchar_pattern_ops', 'varchar_pattern_ops']),
         ),
         migrations.AddIndex(
             model_name='humantask',
