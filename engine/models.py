@@ -176,6 +176,17 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The case list walks this newest first and stops at the page (bench/README.md).
+            models.Index(fields=["-created_at"], name="case_newest_first"),
+            # Full-ID search and the relief duplicate check (relief_grants_this_year).
+            models.Index(fields=["applicant_id_number"], name="case_applicant_id_number"),
+            # The dashboard's open cases per village and procedure, an index-only count.
+            models.Index(fields=["village", "procedure"], name="case_open_by_village",
+                         condition=models.Q(status__in=["running", "suspended", "error"])),
+        ]
+        # PostgreSQL only (engine/migrations/0021_scale.py, engine/search.py): the name
+        # fragments (GIN) and reversed ID numbers (suffix search) indexes.
 
     def __str__(self):
         return f"{self.title}（{self.applicant_name}）"
@@ -210,8 +221,10 @@ class HumanTask(models.Model):
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="claimed_tasks")
+    # Not indexed on its own: three values over a million rows, and the planner took that
+    # index to read every open row instead of the partial indexes below (bench/README.md).
     status = models.CharField(max_length=12, choices=TaskStatus.choices,
-                              default=TaskStatus.OPEN, db_index=True)
+                              default=TaskStatus.OPEN)
     # Data the diagram chose to show the task's form (``task_data`` property), e.g. the item
     # of one multi-instance child.
     task_data = models.JSONField(default=dict, blank=True)
@@ -241,6 +254,21 @@ class HumanTask(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "task_id"],
                                                condition=models.Q(status="open"),
                                                name="unique_open_task_per_case")]
+        # Open rows are a tenth of the table after a few years: the inbox reads only
+        # indexes limited to them (bench/README.md has the EXPLAINs). On PostgreSQL also the
+        # "-due" order (due_at DESC NULLS LAST) and the open rows with an unknown-holiday
+        # year (engine/migrations/0021_scale.py).
+        indexes = [
+            models.Index(fields=["due_at", "created_at", "id"], name="open_task_due",
+                         condition=models.Q(status="open")),
+            # Pattern opclasses (PostgreSQL; ignored elsewhere): the jurisdiction test is a
+            # LIKE 'path%' prefix, which a plain btree of a non-C collation cannot serve.
+            models.Index(fields=["lane", "village_path"], name="open_task_lane_path",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+                         condition=models.Q(status="open")),
+            models.Index(fields=["assignee"], name="open_task_assignee",
+                         condition=models.Q(status="open")),
+        ]
 
     def __str__(self):
         return f"{self.title}（{self.case.applicant_name}）"
@@ -251,6 +279,25 @@ class HumanTask(models.Model):
         if not self.due_uncertain_years:
             return ""
         return "、".join(f"{year}年" for year in self.due_uncertain_years) + "节假日未配置"
+
+
+class StepStat(models.Model):
+    """The dashboard's handling times, kept as a running sum: one row per township (or the
+    village, for a village outside any township) and step, bumped in the transaction that
+    completes a task (``engine.reports.step_stat_record``), so the dashboard never rescans
+    the completed tasks."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255, db_index=True)
+    procedure = models.CharField(max_length=60)
+    spec_name = models.CharField(max_length=100)
+    title = models.CharField(max_length=200)
+    completed = models.PositiveIntegerField(default=0)
+    total_seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["unit", "procedure", "spec_name", "title"], name="unique_step_stat")]
 
 
 class AuditAction(models.TextChoices):

@@ -1,18 +1,22 @@
 """Aggregate reads for supervisors: how much work is open, how much of it is late, and how
 long each step takes, within one unit's jurisdiction (a county's dashboard).
 
-Every figure is one grouped query in the database (``COUNT`` / ``AVG`` with ``GROUP BY``),
-never a Python loop over rows, so the dashboard costs the same with ten cases or a hundred
-thousand. Nothing here knows a procedure: rows are keyed by the procedure key and the BPMN
-step, and the caller labels them. Jurisdiction is the same materialised-path prefix test as
-``engine.selectors`` (``village_path`` is indexed on both cases and tasks).
+Every figure is one grouped query in the database (``COUNT`` with ``GROUP BY``), never a
+Python loop over rows, and none rescans history: open cases and overdue steps are read from
+indexes limited to open rows (``case_open_by_village``, ``open_task_due``), handling times
+from ``StepStat``, a running sum bumped in the transaction that completes each task
+(``step_stat_record``). Nothing here knows a procedure: rows are keyed by the procedure key
+and the BPMN step, and the caller labels them. Jurisdiction is the same materialised-path
+prefix test as ``engine.selectors``.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
-from .models import Case, CaseStatus, HumanTask, TaskStatus, Unit
+from .models import Case, CaseStatus, HumanTask, StepStat, TaskStatus, Unit
 
 # Cases not yet concluded (未办结). Suspended and failed cases are still the county's to
 # finish, so they count as open.
@@ -44,10 +48,18 @@ def _within(queryset: QuerySet, unit: Unit) -> QuerySet:
 
 
 def _by_township_and_procedure(queryset: QuerySet, name: str) -> dict[TownshipProcedure, int]:
+    # Grouped by village, not by the village's parent: that is a join per row, this an
+    # index-only count; the few hundred villages are then summed up to their townships.
     # values() + annotate() is one GROUP BY query; the models' Meta.ordering is left out of
     # aggregation queries by Django, so it does not split the groups.
-    rows = queryset.values("village__parent_id", "procedure").annotate(**{name: Count("pk")})
-    return {(row["village__parent_id"], row["procedure"]): row[name] for row in rows}
+    rows = list(queryset.values("village_id", "procedure").annotate(**{name: Count("pk")}))
+    parents = dict(Unit.objects.filter(pk__in={row["village_id"] for row in rows})
+                   .values_list("pk", "parent_id"))
+    counts: dict[TownshipProcedure, int] = {}
+    for row in rows:
+        key = (parents.get(row["village_id"]), row["procedure"])
+        counts[key] = counts.get(key, 0) + row[name]
+    return counts
 
 
 def open_cases_by_township(*, county: Unit) -> dict[TownshipProcedure, int]:
@@ -67,16 +79,70 @@ def overdue_tasks_by_township(*, county: Unit, now: datetime) -> dict[TownshipPr
 
 def step_durations(*, county: Unit) -> list[StepDuration]:
     """Average handling time of each step (created → completed) over the completed tasks
-    within ``county``, per procedure and step; slowest first within a procedure. Cancelled
-    tasks (ended unhandled: by a boundary timer, a return for supplements, a withdrawal or
-    a voided case) are left out."""
+    within ``county`` (or a township), per procedure and step; slowest first within a
+    procedure. Cancelled tasks (ended unhandled: by a boundary timer, a return for
+    supplements, a withdrawal or a voided case) are not counted. Read from ``StepStat``."""
+    if not county.path:
+        raise ValueError(f"{county} has no materialised path")
+    rows = (StepStat.objects.filter(unit_path__startswith=county.path)
+            .values("procedure", "spec_name", "title")
+            .annotate(count=Sum("completed"), seconds=Sum("total_seconds")))
+    durations = [StepDuration(procedure=row["procedure"], spec_name=row["spec_name"],
+                              title=row["title"], completed=row["count"],
+                              average=timedelta(seconds=row["seconds"] / row["count"]))
+                 for row in rows if row["count"]]
+    durations.sort(key=lambda d: (d.procedure, -d.average, d.spec_name, d.title))
+    return durations
+
+
+# ---------------------------------------------------------------------------------------------
+# The running step summary (StepStat)
+
+
+def step_stat_record(*, task: HumanTask) -> None:
+    """Add one completed task to the summary; called in the transaction that completes it
+    (``engine.services``), so the figures and the tasks commit or roll back together. The
+    row is updated in place (one UPDATE); the first completion of a step in a township
+    inserts it — two at once: the second waits on the unique constraint, fails inside its
+    savepoint, and adds itself to the row the first committed."""
+    unit_id = task.township_id or task.village_id
+    seconds = max((task.completed_at - task.created_at).total_seconds(), 0.0)
+    key = {"unit_id": unit_id, "procedure": task.procedure, "spec_name": task.spec_name,
+           "title": task.title}
+    bump = {"completed": F("completed") + 1, "total_seconds": F("total_seconds") + seconds}
+    if StepStat.objects.filter(**key).update(**bump):
+        return
+    path = Unit.objects.values_list("path", flat=True).get(pk=unit_id)
+    try:
+        with transaction.atomic():
+            StepStat.objects.create(**key, unit_path=path, completed=1, total_seconds=seconds)
+    except IntegrityError:
+        StepStat.objects.filter(**key).update(**bump)
+
+
+def step_stats_rows(task_model, unit_model, stat_model) -> list:
+    """Unsaved ``stat_model`` rows summing every completed task (models passed in so the
+    migration can use its historical ones)."""
     handling = ExpressionWrapper(F("completed_at") - F("created_at"),
                                  output_field=DurationField())
-    tasks = _within(HumanTask.objects.filter(status=TaskStatus.COMPLETED,
-                                             completed_at__isnull=False), county)
-    rows = (tasks.values("procedure", "spec_name", "title")
-            .annotate(completed=Count("pk"), average=Avg(handling))
-            .order_by("procedure", "-average", "spec_name", "title"))
-    return [StepDuration(procedure=row["procedure"], spec_name=row["spec_name"],
-                         title=row["title"], completed=row["completed"],
-                         average=row["average"]) for row in rows]
+    rows = list(task_model.objects.filter(status="completed", completed_at__isnull=False)
+                .values("procedure", "spec_name", "title",
+                        unit_id=Coalesce("township_id", "village_id"))
+                .annotate(count=Count("pk"), average=Avg(handling)).order_by())
+    paths = dict(unit_model.objects.filter(pk__in={row["unit_id"] for row in rows})
+                 .values_list("pk", "path"))
+    return [stat_model(unit_id=row["unit_id"], unit_path=paths[row["unit_id"]],
+                       procedure=row["procedure"], spec_name=row["spec_name"],
+                       title=row["title"], completed=row["count"],
+                       total_seconds=row["average"].total_seconds() * row["count"])
+            for row in rows]
+
+
+@transaction.atomic
+def step_stats_rebuild() -> int:
+    """Recount the summary from the completed tasks (after a bulk import such as
+    ``bench/seed_scale.py``); returns the number of rows."""
+    StepStat.objects.all().delete()
+    rows = step_stats_rows(HumanTask, Unit, StepStat)
+    StepStat.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

@@ -40,6 +40,7 @@ from .models import (
 )
 from .registry import action as registered_action
 from .registry import document_type
+from .reports import step_stat_record
 from .runtime import DefinitionError, RuntimeFailure
 from .selectors import user_can_act_on_task
 
@@ -506,6 +507,7 @@ def _complete_diagram_task(*, case, task, user, form_data, principal) -> HumanTa
     task.form_data = form_data
     task.save(update_fields=["status", "assignee", "completed_by", "completed_at",
                              "form_data"])
+    step_stat_record(task=task)  # the dashboard's handling times (engine.reports)
     changed = {name: [before.get(name), value] for name, value in form_data.items()
                if before.get(name) != value}
     AuditEntry.objects.create(case=case, task=task, actor=user, action=AuditAction.COMPLETED,
@@ -532,6 +534,7 @@ def _co_sign_answer(*, case, task, user, form_data, principal) -> HumanTask:
     task.completed_at = timezone.now()
     task.form_data = form_data
     task.save(update_fields=["status", "completed_by", "completed_at", "form_data"])
+    step_stat_record(task=task)
     AuditEntry.objects.create(case=case, task=task, actor=user, on_behalf_of=principal,
                               action=AuditAction.COMPLETED, summary=f"加签意见：{task.title}",
                               data={"form": form_data})

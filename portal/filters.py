@@ -1,9 +1,11 @@
 """Inbox filters (django-filter). The queryset handed in is already the user's inbox; these
 only narrow and sort it."""
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from django.utils import timezone
 
+from engine.search import search_normalise, tasks_search
 from workflows.registry import procedure_list
 
 from .selectors import townships_visible_to
@@ -18,6 +20,10 @@ def _townships(request):
 
 
 class TaskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="filter_search",
+                                  widget=forms.TextInput(attrs={
+                                      "placeholder": "姓名、身份证号（或后几位）、案件编号、文书编号",
+                                      "type": "search", "size": 32}))
     procedure = django_filters.ChoiceFilter(label="事项", choices=_procedure_choices,
                                             empty_label="全部事项")
     township = django_filters.ModelChoiceFilter(label="乡镇/街道", queryset=_townships,
@@ -31,6 +37,11 @@ class TaskFilter(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(label="排序", method="filter_sort", empty_label=None,
                                        choices=[("due", "到期时间从早到晚"),
                                                 ("-due", "到期时间从晚到早")])
+
+    def filter_search(self, queryset, name, value):
+        # On top of the user's inbox: search never widens what anyone sees.
+        query = search_normalise(value)
+        return tasks_search(queryset, query) if query else queryset
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(due_at__lt=timezone.now())

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from engine.clocks import case_clock_statuses
@@ -24,6 +24,7 @@ from engine.models import (
     Unit,
     UnitLevel,
 )
+from engine.search import cases_search
 from engine.selectors import (
     case_list_for_user,
     document_list_for_case,
@@ -122,18 +123,55 @@ def townships_visible_to(user) -> QuerySet[Unit]:
     return Unit.objects.filter(q, level=UnitLevel.TOWNSHIP).order_by("pk")
 
 
+# Columns list pages never show: a definition's diagram and compiled spec (17–40 KB each,
+# per row) and a case's workflow state and data. Deferred, they are not even read.
+_DEFINITION_HEAVY = ("bpmn_xml", "dmn_xml", "spec_json", "comment")
+_CASE_HEAVY = ("state", "data", "error")
+# Counts above this are shown as "200+": counting further is reading every row, and at a
+# county's scale a count of up to ~200 rows is a nested loop of index probes, of more a hash
+# of every running case (bench/README.md).
+COUNT_CAP = 200
+
+
 def inbox_for_user(user) -> QuerySet[HumanTask]:
-    return task_list_for_user(user=user).select_related("case__definition")
+    return (task_list_for_user(user=user).select_related("case__definition")
+            .defer(*(f"case__{name}" for name in _CASE_HEAVY),
+                   *(f"case__definition__{name}" for name in _DEFINITION_HEAVY),
+                   "task_data", "form_data", "delegate_answer"))
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
+    """``queryset.count()``, but at most ``cap + 1``: a count stops reading rows there
+    (``SELECT COUNT(*) FROM (... LIMIT cap + 1)``); show it with ``count_label``
+    ("200+")."""
+    return queryset.order_by()[:cap + 1].count()
+
+
+def count_label(count: int, cap: int = COUNT_CAP) -> str:
+    return f"{cap}+" if count > cap else str(count)
 
 
 def inbox_counts(user, tasks: QuerySet[HumanTask], now: datetime) -> dict:
-    """Tab counts over the whole inbox (before filters)."""
-    return tasks.aggregate(
-        all=Count("pk"),
-        free=Count("pk", filter=Q(assignee__isnull=True)),
-        mine=Count("pk", filter=Q(assignee=user)),
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-    )
+    """Tab counts over the whole inbox (before filters), each at most ``COUNT_CAP + 1``."""
+    return {
+        "all": capped_count(tasks),
+        "free": capped_count(tasks.filter(assignee__isnull=True)),
+        "mine": capped_count(tasks.filter(assignee=user)),
+        "overdue": capped_count(tasks.filter(due_at__lt=now)),
+    }
+
+
+def tasks_attach_departments(tasks) -> list[HumanTask]:
+    """``task.department``: the department's name for a department's task (lane
+    ``department:公安`` → 公安), else ""; one query for the role names."""
+    from engine.models import Role
+
+    tasks = list(tasks)
+    codes = {t.lane for t in tasks if t.lane.startswith("department:")}
+    names = dict(Role.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    for task in tasks:
+        task.department = names.get(task.lane, "")
+    return tasks
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,14 +184,27 @@ def _open_tasks_prefetch() -> Prefetch:
                     .select_related("assignee", "candidate_unit").order_by("created_at"))
 
 
-def cases_for_staff(user) -> QuerySet[Case]:
-    return case_list_for_user(user=user).prefetch_related(_open_tasks_prefetch())
+def _case_list_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.defer(*_CASE_HEAVY, *(f"definition__{name}" for name in _DEFINITION_HEAVY))
+
+
+def cases_for_staff(user, *, query: str = "") -> QuerySet[Case]:
+    """The case list: the user's cases, newest first, narrowed by a search (``q``,
+    ``engine.search``) when given."""
+    cases = _case_list_columns(case_list_for_user(user=user))
+    if query:
+        cases = cases_search(cases, query)
+    return cases.prefetch_related(_open_tasks_prefetch())
 
 
 def cases_of_applicant(user) -> QuerySet[Case]:
     """"我的申请": cases the user filed for themselves, with their documents."""
-    return (case_list_for_user(user=user).filter(applicant=user)
-            .prefetch_related(_open_tasks_prefetch(), "documents"))
+    from engine.models import Document
+
+    documents = Prefetch("documents", queryset=Document.objects.defer("pdf", "context")
+                         .order_by("created_at"))
+    return (_case_list_columns(case_list_for_user(user=user).filter(applicant=user))
+            .prefetch_related(_open_tasks_prefetch(), documents))
 
 
 def applicant_tasks(user) -> QuerySet[HumanTask]:

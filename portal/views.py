@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from engine.audit import audit_verify_case
 from engine.clocks import tasks_attach_clocks
 from engine.models import CaseStatus, TaskStatus, Unit, UnitLevel
 from engine.notifications import configuration_error_report
+from engine.search import search_normalise
 from engine.selectors import (
     attachment_get_for_user,
     case_get_for_user,
@@ -43,7 +45,9 @@ from .selectors import (
     application_initial,
     case_page,
     cases_for_staff,
+    COUNT_CAP,
     cases_of_applicant,
+    capped_count,
     county_quota_rows,
     county_supervised_or_403,
     filing_rights_for_user,
@@ -56,6 +60,7 @@ from .selectors import (
     task_access,
     task_action_context,
     task_form_class_for,
+    tasks_attach_departments,
 )
 from .services import applicant_register
 
@@ -145,14 +150,41 @@ def apply(request, procedure_key):
 # Inbox and tasks
 
 
+class CappedPaginator(Paginator):
+    """A paginator that counts only as far as it must (``capped_count``): a page or two past
+    the one asked for, at least ``COUNT_CAP`` and at most ``MAX_ROWS`` rows. Beyond that the
+    page says "200+" / "9+ 页"; deep pages of a large list are what search and filters are
+    for."""
+
+    MAX_ROWS = 2000  # 80 pages of 25
+
+    def __init__(self, object_list, per_page, *, page):
+        super().__init__(object_list, per_page)
+        try:
+            wanted = (int(page) + 1) * per_page
+        except (TypeError, ValueError):
+            wanted = per_page
+        self.cap = min(max(wanted, COUNT_CAP), self.MAX_ROWS)
+
+    @cached_property
+    def count(self) -> int:
+        return capped_count(self.object_list, self.cap)
+
+
+def _page(object_list, request):
+    number = request.GET.get("page")
+    return CappedPaginator(object_list, PAGE_SIZE, page=number).get_page(number)
+
+
 @login_required
 def inbox(request):
     staff_required(request.user)
     tasks = inbox_for_user(request.user)
     task_filter = TaskFilter(request.GET, queryset=tasks, request=request)
-    page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(task_filter.qs, request)
     now = timezone.now()
-    page.object_list = tasks_attach_clocks(page.object_list, now)  # case clocks, one query
+    # Case clocks (one query) and the departments' names (one query).
+    page.object_list = tasks_attach_departments(tasks_attach_clocks(page.object_list, now))
     tab = "overdue" if request.GET.get("overdue") == "yes" else \
         {"mine": "mine", "free": "free"}.get(request.GET.get("claimed"), "all")
     return render(request, "portal/inbox.html", {
@@ -243,8 +275,9 @@ def task_release_view(request, pk):
 @login_required
 def case_list(request):
     staff_required(request.user)
-    page = Paginator(cases_for_staff(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "portal/case_list.html", {"page": page})
+    query = search_normalise(request.GET.get("q"))
+    page = _page(cases_for_staff(request.user, query=query), request)
+    return render(request, "portal/case_list.html", {"page": page, "q": query})
 
 
 @login_required

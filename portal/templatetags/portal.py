@@ -45,3 +45,11 @@ def time_left(task, now) -> str:
     else:
         text = f"{max(rest // 60, 1)}分钟"
     return f"超期{text}" if overdue else f"剩余{text}"
+
+
+@register.filter
+def count_label(count, cap=None) -> str:
+    """A capped count (``portal.selectors.capped_count``): "1000+" above the cap."""
+    from portal.selectors import COUNT_CAP, count_label as label
+
+    return label(int(count or 0), int(cap) if cap else COUNT_CAP)
