@@ -4,11 +4,9 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -39,15 +37,14 @@ from workflows.registry import procedure_list
 from workflows.services import application_form_uploads, application_submit, task_submit
 
 from .filters import TaskFilter
+from .paging import page_of
 from .forms import CountySettingsForm, QuotaForm, RegistrationForm
 from .selectors import (
     applicant_tasks,
     application_initial,
     case_page,
     cases_for_staff,
-    COUNT_CAP,
     cases_of_applicant,
-    capped_count,
     county_quota_rows,
     county_supervised_or_403,
     filing_rights_for_user,
@@ -63,9 +60,6 @@ from .selectors import (
     tasks_attach_departments,
 )
 from .services import applicant_register
-
-PAGE_SIZE = 25
-
 
 # What an applicant or clerk sees when a diagram fails while running: never the expression.
 CONFIGURATION_ERROR_MESSAGE = "系统配置错误，已通知管理员。您填写的内容已保留，请稍后再试。"
@@ -150,38 +144,12 @@ def apply(request, procedure_key):
 # Inbox and tasks
 
 
-class CappedPaginator(Paginator):
-    """A paginator that counts only as far as it must (``capped_count``): a page or two past
-    the one asked for, at least ``COUNT_CAP`` and at most ``MAX_ROWS`` rows. Beyond that the
-    page says "200+" / "9+ 页"; deep pages of a large list are what search and filters are
-    for."""
-
-    MAX_ROWS = 2000  # 80 pages of 25
-
-    def __init__(self, object_list, per_page, *, page):
-        super().__init__(object_list, per_page)
-        try:
-            wanted = (int(page) + 1) * per_page
-        except (TypeError, ValueError):
-            wanted = per_page
-        self.cap = min(max(wanted, COUNT_CAP), self.MAX_ROWS)
-
-    @cached_property
-    def count(self) -> int:
-        return capped_count(self.object_list, self.cap)
-
-
-def _page(object_list, request):
-    number = request.GET.get("page")
-    return CappedPaginator(object_list, PAGE_SIZE, page=number).get_page(number)
-
-
 @login_required
 def inbox(request):
     staff_required(request.user)
     tasks = inbox_for_user(request.user)
     task_filter = TaskFilter(request.GET, queryset=tasks, request=request)
-    page = _page(task_filter.qs, request)
+    page = page_of(task_filter.qs, request)
     now = timezone.now()
     # Case clocks (one query) and the departments' names (one query).
     page.object_list = tasks_attach_departments(tasks_attach_clocks(page.object_list, now))
@@ -276,7 +244,7 @@ def task_release_view(request, pk):
 def case_list(request):
     staff_required(request.user)
     query = search_normalise(request.GET.get("q"))
-    page = _page(cases_for_staff(request.user, query=query), request)
+    page = page_of(cases_for_staff(request.user, query=query), request)
     return render(request, "portal/case_list.html", {"page": page, "q": query})
 
 

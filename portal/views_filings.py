@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -28,9 +27,9 @@ from engine.models import Document, DocumentFiling, FilingStatus, Unit, UnitLeve
 from engine.selectors import case_get_for_user, role_assignments
 from engine.services import ActionRefused, unit_settings_update
 
+from .paging import page_of
 from .selectors import county_supervised_or_403
 
-PAGE_SIZE = 25
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +95,7 @@ def filing_list(request):
     status = request.GET.get("status", "")
     if status in FilingStatus.values:
         filings = filings.filter(status=status)
-    page = Paginator(filings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(filings, request)
     return render(request, "portal/filings.html", {
         "page": page, "reviewer": county is not None, "county": county,
         "status": status, "statuses": FilingStatus.choices,

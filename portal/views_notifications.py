@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -21,16 +20,15 @@ from engine.notifications import (
 from engine.selectors import case_get_for_user
 
 from .forms_actions import ids_only
+from .paging import page_of
 from .selectors import staff_required
 
-PAGE_SIZE = 25
 
 
 @login_required
 def notification_list(request):
     """通知中心: the user's notifications, unread first in attention, newest first."""
-    page = Paginator(notification_list_for_user(user=request.user),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(notification_list_for_user(user=request.user), request)
     return render(request, "portal/notifications.html", {"page": page})
 
 
@@ -57,8 +55,7 @@ def notification_read_all(request):
 def copy_list(request):
     """抄送我的: read-only copies of cases sent to the user."""
     staff_required(request.user)
-    page = Paginator(copy_list_for_user(user=request.user),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(copy_list_for_user(user=request.user), request)
     return render(request, "portal/copies.html", {"page": page})
 
 
