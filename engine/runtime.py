@@ -195,7 +195,7 @@ def dump(workflow: BpmnWorkflow) -> str:
     dct.pop("spec", None)
     dct.pop("subprocess_specs", None)
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
-    return json.dumps(dct, ensure_ascii=False)
+    return json.dumps(dct, ensure_ascii=False, separators=(",", ":"))
 
 
 def run(workflow: BpmnWorkflow) -> None:
@@ -304,13 +304,26 @@ def workflow_data(workflow: BpmnWorkflow) -> dict:
     that has just moved (e.g. after a message) does not hide what another branch filed."""
     if workflow.is_completed():
         return dict(workflow.data) | dict(workflow.last_task.data if workflow.last_task else {})
-    completed = workflow.get_tasks(state=TaskState.COMPLETED)
+    completed = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if _shares_data(t)]
     latest = max(completed, key=lambda t: t.last_state_change, default=None)
     data = dict(latest.data) if latest else dict(workflow.task_tree.data)
     frontier = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
     for task in sorted(frontier, key=lambda t: t.last_state_change):
-        data.update(task.data)
+        if _shares_data(task):
+            data.update(task.data)
     return data
+
+
+def _shares_data(task) -> bool:
+    """Does the task see the case's data? Not inside a called process that declares its
+    inputs and outputs (``ioSpecification``): it holds only what was passed in (e.g. one
+    department's work item), which is not what the case knows."""
+    workflow = task.workflow
+    while workflow is not workflow.top_workflow:
+        if getattr(workflow.spec, "io_specification", None) is not None:
+            return False
+        workflow = workflow.parent_workflow
+    return True
 
 
 def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:

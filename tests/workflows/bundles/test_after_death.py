@@ -244,3 +244,20 @@ def test_time_limits_per_item_come_from_the_table(applicant, village):
     hukou = next(t for name, t in tasks.items() if "户口" in name)
     medical = next(t for name, t in tasks.items() if "医保" in name or "医疗" in name)
     assert hukou.due_at < medical.due_at
+
+
+def test_each_department_item_holds_only_its_work_item(applicant, village):
+    """The department process declares its input and output (ioSpecification): a parallel
+    item does not carry a copy of the case's data, so the saved state grows with the number
+    of departments, not with its square; the case's own data stays whole meanwhile."""
+    import json
+
+    case = file_bundle(KEY, after_death_data(village), user=applicant)
+    department_done(case, "卫健", reference="死证2026-0001")
+    case.refresh_from_db()
+    state = json.loads(case.state)
+    roots = [sub["tasks"][sub["root"]] for sub in state["subprocesses"].values()]
+    assert len(roots) == 6  # the death proof, then five in parallel
+    assert all(set(root["data"]) == {"work_item"} for root in roots), roots
+    assert case.data["deceased_name"] == after_death_data(village)["deceased_name"]
+    assert case.data["applicant_name"] == after_death_data(village)["applicant_name"]
