@@ -72,11 +72,16 @@ def id_number(first6: str, household: int, *, born: date, female: bool = False) 
 
 
 def pdf(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4 bench", content_type="application/pdf")
+    # Real files: uploads are checked by content (engine/files.py), fakes are refused.
+    from tests.files import pdf_upload
+
+    return pdf_upload(name)
 
 
 def jpeg(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"\xff\xd8\xff\xe0 bench photo", content_type="image/jpeg")
+    from tests.files import jpeg_upload
+
+    return jpeg_upload(name)
 
 
 @dataclass(frozen=True)
