@@ -42,3 +42,11 @@ if _flag("SECURE_PROXY_SSL_HEADER", "0"):
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+
+# Static files: collected by bin/serve (collectstatic) into STATIC_ROOT and served by
+# WhiteNoise with hashed names (cached for a year) and gzip/brotli variants.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
