@@ -868,6 +868,15 @@ def _quota_reserve(*, case: Case, key: str, level: str, actor,
                                       f"列入候补名单第{payload['position']}位",
                               data={"key": key, "quota": quota.pk, "waiting": waiting.pk,
                                     "position": payload["position"]})
+    if case.applicant_id:
+        from .models import NotificationKind
+        from .notifications import notify
+
+        notify(users=[case.applicant], kind=NotificationKind.RESULT, case=case,
+               title=f"您的{case.title}已列入{unit.name}{year}年度名额候补名单第"
+                     f"{payload['position']}位",
+               body="申请已获批准；因本年度名额已满，按申请时间列入候补名单，有名额空出时依次递补，"
+                    "无需重新申请。")
     return QUOTA_WAITING_MESSAGE, payload
 
 
