@@ -38,7 +38,9 @@ class DuplicateReasonMixin:
     def _duplicates_check(self, cleaned, continuing: bool):
         if continuing and self.case_data.get("household_cases") and \
                 not cleaned.get("duplicate_reason", "").strip():
-            self.add_error("duplicate_reason", "本户本期已有救助或申请，继续办理须说明核查情况和理由")
+            self.add_error("duplicate_reason",
+                           "本户本期已有救助或申请，继续办理须说明核查情况和理由")
+
 
 HARDSHIP_TYPES = [
     ("accident", "遭遇火灾、交通事故等意外事件"),
@@ -48,10 +50,6 @@ HARDSHIP_TYPES = [
 ]
 GENDERS = [("男", "男"), ("女", "女")]
 PAYMENT_METHODS = [("bank", "社会化发放（一卡通/银行账户）"), ("cash", "现金")]
-
-
-def _parse_members(text: str) -> list[dict]:
-    return parse_household_members(text)
 
 
 class ApplicationForm(forms.Form):
@@ -95,7 +93,7 @@ class ApplicationForm(forms.Form):
                 field.error_messages["required"] = "此项为必填项"
 
     def clean_members_text(self):
-        return _parse_members(self.cleaned_data["members_text"])
+        return parse_household_members(self.cleaned_data["members_text"])
 
     def clean(self):
         cleaned = super().clean()

@@ -66,7 +66,8 @@ def household_cases_text(rows: list[dict]) -> str:
     parts = []
     for row in rows:
         state = f"{row['state']}{row['amount']}元" if row["granted"] else row["state"]
-        parts.append(f"案件编号 {row['case_id']}（{row['filed_on']}申请，{row['matched']}，{state}）")
+        parts.append(f"案件编号 {row['case_id']}（{row['filed_on']}申请，{row['matched']}，"
+                     f"{state}）")
     return "；".join(parts)
 
 

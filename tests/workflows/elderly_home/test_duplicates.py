@@ -72,8 +72,8 @@ def test_a_spouses_application_is_stopped_and_refused_naming_the_earlier_case(
 
     text = pdf_text(spouse.documents.get(doc_type="elderly_home_refusal"))
     assert "居家适老化改造不予批准通知书" in text
-    for fact in (f"第{first.pk}号案件（已批准，正在改造）", "同一户只能享受一次政府补贴的居家适老化改造",
-                 APPEAL):
+    for fact in (f"第{first.pk}号案件（已批准，正在改造）",
+                 "同一户只能享受一次政府补贴的居家适老化改造", APPEAL):
         assert fact in text, fact
     assert SPOUSE_ID not in text and first.applicant_id_number not in text
 

@@ -11,7 +11,7 @@ from engine.models import Notification, Quota, TaskStatus, WaitingStatus
 from engine.services import quota_set, quota_waiting_position
 from workflows.elderly_home.services import application_withdraw
 
-from .helpers import complete, elderly_id, file_application, open_task, pdf_text
+from .helpers import complete, elderly_id, file_application, pdf_text
 
 pytestmark = pytest.mark.django_db
 

@@ -67,7 +67,8 @@ def walk_to_notice(case, *, village_staff, township_staff, amount="2500"):
     # must then say why it goes on (重复申请核查, see test_duplicates.py).
     from workflows.temporary_relief.selectors import household_cases_of_case
 
-    reason = {"duplicate_reason": "经核实为不同事由的新困难"} if household_cases_of_case(case) else {}
+    reason = {"duplicate_reason": "经核实为不同事由的新困难"} \
+        if household_cases_of_case(case) else {}
     complete(case, township_staff, "township_review", economic_check="eligible", amount=amount,
              recommendation="grant", review_opinion="情况属实", **reason)
 
