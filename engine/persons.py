@@ -18,7 +18,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from .models import Case, CasePerson, CaseStatus, PersonRole
+from .models import Case, CasePerson, CaseStatus, PersonRole, Unit
 
 # Statuses of cases a duplicate check looks at: open ones and decided ones. A voided case
 # never counted; an erroneous one is being repaired and still counts (it is open).
@@ -75,12 +75,14 @@ class EarlierCase:
 
 def earlier_cases_for(*, procedure: str, id_numbers: Iterable[str],
                       since: datetime | None = None, exclude_case: Case | int | None = None,
-                      filed_before: Case | None = None,
+                      filed_before: Case | None = None, within: Unit | None = None,
                       keep: Callable[[Case], bool] | None = None) -> list[EarlierCase]:
     """Cases of ``procedure`` naming any of ``id_numbers`` (as applicant or member), filed
     at or after ``since`` (None: ever), open or decided — not voided —, oldest first.
     ``exclude_case``: the case being checked. ``filed_before``: only cases filed before that
     one (a rule that blocks the later of two applications must not block both).
+    ``within``: only cases of villages under that unit (the county: another county's cases
+    are not this county's to see).
     ``keep``: the procedure's test of whether a case still stands (e.g. not withdrawn)."""
     ids = {_normalise(n) for n in id_numbers if _normalise(n)}
     if not ids:
@@ -90,6 +92,8 @@ def earlier_cases_for(*, procedure: str, id_numbers: Iterable[str],
             .select_related("case").order_by("case__created_at", "case_id", "pk"))
     if since is not None:
         rows = rows.filter(case__created_at__gte=since)
+    if within is not None:
+        rows = rows.filter(case__village_path__startswith=within.path)
     if filed_before is not None:
         rows = rows.filter(Q(case__created_at__lt=filed_before.created_at) |
                            Q(case__created_at=filed_before.created_at,

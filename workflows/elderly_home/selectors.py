@@ -67,7 +67,7 @@ def _case_state(case: Case) -> str:
     return "申请办理中"
 
 
-def adaptations_on_record(*, id_numbers, filed_before: Case | None = None,
+def adaptations_on_record(*, id_numbers, county=None, filed_before: Case | None = None,
                           exclude_case: Case | None = None) -> list[dict]:
     """Earlier adaptation cases naming any of the persons (the elderly applicant or a member
     of the household, as applicant or member there): [{"case_id", "filed_on", "state",
@@ -75,7 +75,7 @@ def adaptations_on_record(*, id_numbers, filed_before: Case | None = None,
     one household the later one is stopped, not both."""
     found = earlier_cases_for(procedure=QUOTA_KEY, id_numbers=id_numbers,
                               filed_before=filed_before, exclude_case=exclude_case,
-                              keep=_still_counts)
+                              within=county, keep=_still_counts)
     return [{"case_id": entry.case.pk,
              "filed_on": timezone.localtime(entry.case.created_at).date().isoformat(),
              "state": _case_state(entry.case), "matched": entry.matched_names}
@@ -84,8 +84,8 @@ def adaptations_on_record(*, id_numbers, filed_before: Case | None = None,
 
 def adaptations_of_case(case: Case) -> list[dict]:
     """``adaptations_on_record`` for a case's own persons, live."""
-    return adaptations_on_record(id_numbers=case_person_ids(case), filed_before=case,
-                                 exclude_case=case)
+    return adaptations_on_record(id_numbers=case_person_ids(case), county=case.village.county,
+                                 filed_before=case, exclude_case=case)
 
 
 def adaptation_matches_text(matches: list[dict]) -> str:
@@ -121,5 +121,6 @@ def application_extra_data(cleaned_data: dict) -> dict:
         "birth_date": birth_date_from_id(id_number).isoformat(),
         "gender": "男" if int(id_number[16]) % 2 else "女",
         "adaptation_matches": adaptations_on_record(
-            id_numbers=[id_number, *(m["id_number"] for m in members)]),
+            id_numbers=[id_number, *(m["id_number"] for m in members)],
+            county=cleaned_data["village"].county),
     }

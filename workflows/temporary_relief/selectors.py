@@ -39,7 +39,7 @@ def household_cases(*, id_numbers, county, exclude_case=None) -> list[dict]:
     household are each told about the other."""
     found = earlier_cases_for(procedure=PROCEDURE_KEY, id_numbers=id_numbers,
                               since=duplicate_period_start(county), exclude_case=exclude_case,
-                              keep=_standing)
+                              within=county, keep=_standing)
     rows = []
     for entry in found:
         data = entry.case.data
