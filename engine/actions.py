@@ -364,7 +364,8 @@ def substitution_set(*, user, substitute, starts_on: date, ends_on: date) -> Sub
 
 def _supervised_case(user, case_pk: int) -> Case:
     case_get_for_user(user, case_pk)  # 404 outside the jurisdiction
-    case = Case.objects.select_for_update().select_related("village").get(pk=case_pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("village").get(
+        pk=case_pk)
     if not user.has_perm("engine.supervise_unit", case.village.county):
         raise PermissionDenied("只有县民政局主管人员可以挂起、恢复或作废案件")
     return case
@@ -394,6 +395,9 @@ def case_resume(*, user, case_pk: int, reason: str) -> Case:
     case.save(update_fields=["status", "updated_at"])
     _audit(case=case, task=None, actor=user, action=AuditAction.RESUMED, comment=reason,
            summary="恢复案件")
+    # A waiting case (候补) suspended when its turn came kept the place; it is told now.
+    from .services import _quota_grants_deliver
+    _quota_grants_deliver(case=case, actor=user)
     return case
 
 
@@ -413,6 +417,10 @@ def case_void(*, user, case_pk: int, reason: str) -> Case:
     case.save(update_fields=["status", "next_timer_at", "completed_at", "updated_at"])
     _audit(case=case, task=None, actor=user, action=AuditAction.VOIDED, comment=reason,
            summary="作废案件")
+    # Its quota places go back (to the first case on the waiting list) and it leaves any
+    # waiting list: a voided case must not keep a place nobody will use.
+    from .services import quota_release_all
+    quota_release_all(case=case, actor=user)
     # The case's documents lose their force with it (verification shows 已作废).
     from .issuers import documents_void_for_case
     documents_void_for_case(case=case, user=user, reason=reason)

@@ -19,6 +19,7 @@ from .models import (
     NotificationDelivery,
     ProcessDefinition,
     Quota,
+    QuotaWaiting,
     Role,
     RoleAssignment,
     Substitution,
@@ -89,6 +90,23 @@ class NotificationDeliveryAdmin(admin.ModelAdmin):
 admin.site.register(CaseCopy)
 admin.site.register(Substitution)
 admin.site.register(Quota)
+
+
+@admin.register(QuotaWaiting)
+class QuotaWaitingAdmin(admin.ModelAdmin):
+    """The waiting lists (候补), read-only: places are given only by engine.services."""
+
+    list_display = ["quota", "case", "filed_at", "status", "granted_at", "delivered_at"]
+    list_filter = ["status"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # ---------------------------------------------------------------------------------------------

@@ -529,7 +529,7 @@ class Quota(models.Model):
 
 
 class QuotaReservation(models.Model):
-    """One case holding one place of a quota; released on rejection or withdrawal."""
+    """One case holding one place of a quota; released on rejection, withdrawal or void."""
 
     quota = models.ForeignKey(Quota, on_delete=models.PROTECT, related_name="reservations")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="quota_reservations")
@@ -540,6 +540,73 @@ class QuotaReservation(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["quota", "case"], condition=models.Q(released_at__isnull=True),
             name="one_live_reservation_per_case")]
+
+
+class WaitingStatus(models.TextChoices):
+    WAITING = "waiting", "候补中"
+    GRANTED = "granted", "已递补"
+    LEFT = "left", "已退出候补"
+
+
+class QuotaWaiting(models.Model):
+    """A case approved while its quota was full, waiting for a place (候补), in filing order.
+
+    Written only by ``engine.services`` under the quota row's lock. A place that frees
+    (release, void, capacity raised) goes to the first waiting row at once — ``used`` and a
+    ``QuotaReservation`` change in that same locked transaction, so no approval can take the
+    place in between —, and the case's workflow is told (message ``quota_granted``) under the
+    case's own lock: in the same transaction when that lock is free, else right after commit
+    or by the periodic sweep (``delivered_at`` still empty is the outbox)."""
+
+    quota = models.ForeignKey(Quota, on_delete=models.PROTECT, related_name="waiting")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="quota_waiting")
+    # The queue's order: when the application was filed (ties by pk).
+    filed_at = models.DateTimeField()
+    joined_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=WaitingStatus.choices,
+                              default=WaitingStatus.WAITING, db_index=True)
+    granted_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["filed_at", "pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["quota", "case"], condition=models.Q(status="waiting"),
+            name="one_waiting_row_per_case")]
+        indexes = [models.Index(fields=["quota", "status", "filed_at"],
+                                name="quota_waiting_queue")]
+
+    def __str__(self):
+        return f"{self.quota} 候补：{self.case_id}（{self.get_status_display()}）"
+
+
+class PersonRole(models.TextChoices):
+    APPLICANT = "applicant", "申请人"
+    MEMBER = "member", "家庭成员"
+
+
+class CasePerson(models.Model):
+    """One person named in an application (the applicant, each household member), written
+    when the case starts from the fields the procedure declares (``engine.persons``), so
+    duplicate applications are found by anyone's ID number with one indexed query."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="persons")
+    procedure = models.CharField(max_length=60)
+    role = models.CharField(max_length=10, choices=PersonRole.choices)
+    id_number = models.CharField(max_length=18)
+    name = models.CharField(max_length=50, blank=True)
+    relation = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["case_id", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "id_number"],
+                                               name="one_person_row_per_case")]
+        # engine.persons.earlier_cases_for: "which cases of this procedure name these IDs".
+        indexes = [models.Index(fields=["procedure", "id_number"], name="case_person_lookup")]
+
+    def __str__(self):
+        return f"{self.name}（{self.get_role_display()}，案件 {self.case_id}）"
 
 
 class Attachment(models.Model):

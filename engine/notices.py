@@ -396,8 +396,8 @@ def notice_objection_submit(*, notice_uuid, name: str, contact: str, content: st
         raise _refused("公示不存在")
     # The case row is the instance lock: an objection and the sweep ending the notice queue
     # here, so an objection either stops the clock or finds the notice already ended.
-    case = Case.objects.select_for_update().select_related("definition", "village").get(
-        pk=case_pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related(
+        "definition", "village").get(pk=case_pk)
     notice = PublicNotice.objects.select_for_update().get(uuid=notice_uuid)
     now = timezone.now()
     if source == ObjectionSource.STAFF:

@@ -29,7 +29,12 @@ SERVICE_OPERATIONS = {
     # Optional ``issuer``: "county", "township" or "decider" (the default: the level of the
     # user task whose completion led to the document, see ``deciding_task_id``).
     "issue_document": {"doc_type"},
+    # Optional ``wait`` (True): when the quota is full the case goes on the waiting list (候补)
+    # instead of being refused; the engine answers ``quota_granted`` / ``quota_waiting``
+    # (an event-based gateway must follow, see engine.validation).
     "reserve_quota": {"key", "level"},
+    # Also takes the case off the quota's waiting list; a freed place goes to the first
+    # waiting case.
     "release_quota": {"key"},
     "run_action": {"action"},
     # Case clocks (engine.clocks): a deadline on the whole case.

@@ -32,11 +32,13 @@ from .models import (
     ProcessDefinition,
     Quota,
     QuotaReservation,
+    QuotaWaiting,
     Role,
     RoleAssignment,
     TaskStatus,
     Unit,
     UnitLevel,
+    WaitingStatus,
 )
 from .registry import action as registered_action
 from .registry import document_type
@@ -210,11 +212,14 @@ def _check_jsonable(data: dict) -> dict:
 @transaction.atomic
 def case_start(*, procedure: str, title: str, village: Unit, applicant_name: str,
                applicant_id_number: str = "", applicant=None, data: dict,
-               started_by) -> Case:
+               started_by, persons: list[dict] | None = None) -> Case:
     """Open a case on the current version of ``procedure`` and run it to its first wait.
 
     ``applicant`` is the applicant's account, or None when village staff file on behalf of
     someone without one (村委会代办); the applicant's own tasks then go to village staff.
+    ``persons``: the other people the application names (household members: dicts with
+    ``id_number``, ``name``, ``relation``), recorded with the applicant for the duplicate
+    check (``engine.persons``).
     """
     if village.level != UnitLevel.VILLAGE:
         raise ValueError("案件必须属于村/社区")
@@ -230,6 +235,9 @@ def case_start(*, procedure: str, title: str, village: Unit, applicant_name: str
     )
     case.full_clean(exclude=["state", "data"])
     case.save()
+    from .persons import case_persons_record
+
+    case_persons_record(case=case, persons=persons or [])
     AuditEntry.objects.create(case=case, actor=started_by, action=AuditAction.STARTED,
                               summary=f"发起“{title}”", data={"form": data})
     runtime.run(workflow)
@@ -309,28 +317,25 @@ def _user_by_username(username: str):
 
 
 def _advance(*, case: Case, workflow, script_engine, actor) -> None:
-    """Persist a workflow after it ran: effects, inbox rows, state, status — one transaction."""
-    for effect in script_engine.effects:
-        if effect.operation == "issue_document":
-            _document_issue(case=case, doc_type_code=effect.params["doc_type"],
-                            data=effect.data, actor=actor, issuer=effect.params.get("issuer"),
-                            decider_task=effect.decider_task)
-        elif effect.operation == "reserve_quota":
-            _quota_reserve(case=case, key=effect.params["key"],
-                           level=effect.params.get("level", UnitLevel.TOWNSHIP), actor=actor)
-        elif effect.operation == "release_quota":
-            _quota_release(case=case, key=effect.params["key"], actor=actor)
-        elif effect.operation == "run_action":
-            params = dict(effect.params)
-            registered_action(params.pop("action"))(case=case, params=params,
-                                                    data=effect.data, actor=actor)
-        elif effect.operation in ("start_clock", "stop_clock"):
-            from .clocks import clock_effect_apply
-            clock_effect_apply(case=case, effect=effect, actor=actor)
-        elif effect.operation in notices.OPERATIONS:
-            notices.notice_effect(case=case, operation=effect.operation, params=effect.params,
-                                  data=effect.data, actor=actor)
-    script_engine.effects.clear()
+    """Persist a workflow after it ran: effects, inbox rows, state, status — one transaction.
+
+    An effect may answer the workflow at once (``reserve_quota`` with ``wait`` tells it
+    ``quota_granted`` or ``quota_waiting``); the workflow then runs on and its new effects
+    are carried out in the same transaction, until nothing is left."""
+    for _ in range(100):  # a diagram looping on answered effects must not hang the request
+        if not script_engine.effects:
+            break
+        effects = list(script_engine.effects)
+        script_engine.effects.clear()
+        answers = []
+        for effect in effects:
+            answer = _effect_apply(case=case, effect=effect, actor=actor)
+            if answer is not None:
+                answers.append(answer)
+        for message, payload in answers:
+            runtime.send_message(workflow, message, payload)
+    else:
+        raise RuntimeFailure("流程在服务任务之间循环，无法继续")
     _sync_human_tasks(case, workflow)
     case.state = runtime.dump(workflow)
     case.serializer_version = runtime.SERIALIZER_VERSION
@@ -346,8 +351,49 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
     case.save(update_fields=fields)
 
 
+def _effect_apply(*, case: Case, effect, actor) -> tuple[str, dict] | None:
+    """Carry out one service task's effect; a (message, payload) to send back, or None."""
+    if effect.operation == "issue_document":
+        _document_issue(case=case, doc_type_code=effect.params["doc_type"],
+                        data=effect.data, actor=actor, issuer=effect.params.get("issuer"),
+                        decider_task=effect.decider_task)
+    elif effect.operation == "reserve_quota":
+        wait = quota_wait_param(effect.params.get("wait"))
+        outcome = _quota_reserve(case=case, key=effect.params["key"],
+                                 level=effect.params.get("level", UnitLevel.TOWNSHIP),
+                                 actor=actor, wait=wait)
+        if wait:  # the diagram waits at an event-based gateway for the outcome
+            return outcome
+    elif effect.operation == "release_quota":
+        _quota_release(case=case, key=effect.params["key"], actor=actor)
+    elif effect.operation == "run_action":
+        params = dict(effect.params)
+        registered_action(params.pop("action"))(case=case, params=params,
+                                                data=effect.data, actor=actor)
+    elif effect.operation in ("start_clock", "stop_clock"):
+        from .clocks import clock_effect_apply
+        clock_effect_apply(case=case, effect=effect, actor=actor)
+    elif effect.operation in notices.OPERATIONS:
+        notices.notice_effect(case=case, operation=effect.operation, params=effect.params,
+                              data=effect.data, actor=actor)
+    return None
+
+
 def _load(case: Case):
     return runtime.load(case.definition.spec_json, case.state)
+
+
+def case_lock(case_pk: int, *, skip_locked: bool = False) -> Case | None:
+    """Lock one case row (the instance lock) and return it with its definition and village.
+
+    ``of=("self",)``: only the case row is locked. Without it PostgreSQL would lock the
+    joined definition and village rows too, and every advance of every case on the same
+    diagram version (or in the same village) would queue behind one another — and two
+    cases' transactions that each need the other's case (a freed quota place handed to a
+    waiting case) could deadlock on those shared rows."""
+    rows = Case.objects.select_for_update(of=("self",), skip_locked=skip_locked) \
+        .select_related("definition", "village")
+    return rows.filter(pk=case_pk).first() if skip_locked else rows.get(pk=case_pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,8 +403,7 @@ def _load(case: Case):
 def _lock_case_and_task(task_pk: int) -> tuple[Case, HumanTask]:
     case_id = HumanTask.objects.values_list("case_id", flat=True).get(pk=task_pk)
     # The case row is the instance lock: every advance of this case queues behind it.
-    case = Case.objects.select_for_update().select_related("definition", "village").get(
-        pk=case_id)
+    case = case_lock(case_id)
     task = HumanTask.objects.select_related("assignee").get(pk=task_pk)
     task.case = case
     return case, task
@@ -599,6 +644,9 @@ def timers_fire_due(*, now=None, limit: int = 500) -> int:
         except Exception as exc:  # noqa: BLE001 - isolate failures, see docstring
             logger.exception("timer of case %s failed", case_pk)
             _case_record_error(case_pk, exc)
+    # Quota places given to a waiting case whose lock was busy at the time (see
+    # ``_quota_promote``): the after-commit task normally delivered them already.
+    fired += quota_grants_deliver_pending()
     return fired
 
 
@@ -608,7 +656,7 @@ def case_fire_timers(*, case_pk: int, now=None) -> int:
     do (already fired by another worker, or locked by one right now)."""
     now = now or timezone.now()
     # skip_locked: a case another worker (or a user) is advancing is picked up next sweep.
-    case = (Case.objects.select_for_update(skip_locked=True)
+    case = (Case.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("definition", "village")
             .filter(pk=case_pk, status=CaseStatus.RUNNING, next_timer_at__lte=now).first())
     if case is None:
@@ -740,9 +788,24 @@ def role_assign(*, user, role: str, unit: Unit) -> RoleAssignment:
 # Quotas
 
 
+# The messages a diagram waits for after ``reserve_quota`` with ``wait`` (at an event-based
+# gateway): the place is the case's, or the case is on the waiting list (候补). A case on the
+# list later gets ``quota_granted`` when a place is given to it.
+QUOTA_GRANTED_MESSAGE = "quota_granted"
+QUOTA_WAITING_MESSAGE = "quota_waiting"
+
+
+def quota_wait_param(value) -> bool:
+    """The ``wait`` parameter of ``reserve_quota``: True/"true"/"yes"/1 (a diagram literal)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1")
+    return bool(value)
+
+
 @transaction.atomic
 def quota_set(*, key: str, unit: Unit, year: int, capacity: int, actor=None) -> Quota:
-    """Set a unit's yearly quota (the county's split of its own quota)."""
+    """Set a unit's yearly quota (the county's split of its own quota). Raising it gives the
+    new places to the cases on its waiting list, first filed first."""
     quota = Quota.objects.select_for_update().filter(key=key, unit=unit, year=year).first()
     if quota is None:
         quota = Quota(key=key, unit=unit, year=year, capacity=capacity)
@@ -755,45 +818,235 @@ def quota_set(*, key: str, unit: Unit, year: int, capacity: int, actor=None) -> 
                               summary=f"设置{unit.name}{year}年度名额为{capacity}",
                               data={"key": key, "unit": unit.pk, "year": year,
                                     "capacity": capacity})
+    _quota_promote(quota=quota)
     return quota
 
 
-def _quota_reserve(*, case: Case, key: str, level: str, actor) -> QuotaReservation:
-    """Take one place for the case, under the quota row's lock: two approvals racing for the
-    last place queue here, and the second is refused."""
+def _quota_info(quota: Quota) -> dict:
+    return {"key": quota.key, "unit": quota.unit.name, "year": quota.year,
+            "capacity": quota.capacity}
+
+
+def quota_waiting_position(waiting: QuotaWaiting) -> int:
+    """1 for the first case on the list: rows still waiting filed before it, plus one."""
+    ahead = QuotaWaiting.objects.filter(quota_id=waiting.quota_id,
+                                        status=WaitingStatus.WAITING).filter(
+        Q(filed_at__lt=waiting.filed_at) | Q(filed_at=waiting.filed_at, pk__lt=waiting.pk))
+    return ahead.count() + 1
+
+
+def _quota_reserve(*, case: Case, key: str, level: str, actor,
+                   wait: bool = False) -> tuple[str, dict]:
+    """Take one place for the case under the quota row's lock: two approvals racing for the
+    last place queue here. With no place left the second is refused (``QuotaExceeded``) or,
+    with ``wait``, put on the waiting list in filing order. Returns the message for the
+    diagram and its payload: (``quota_granted``, …) or (``quota_waiting``, {"position": N…})."""
     unit = case.village.ancestor_at(level)
     year = timezone.localdate().year
-    quota = Quota.objects.select_for_update().filter(key=key, unit=unit, year=year).first()
+    quota = Quota.objects.select_for_update().select_related("unit").filter(
+        key=key, unit=unit, year=year).first()
     if quota is None:
         raise QuotaExceeded(f"{unit.name}{year}年度尚未设置名额，请县民政局先分配名额")
-    live = quota.reservations.filter(case=case, released_at__isnull=True).first()
-    if live is not None:
-        return live
-    if quota.used >= quota.capacity:
+    if quota.reservations.filter(case=case, released_at__isnull=True).exists():
+        return QUOTA_GRANTED_MESSAGE, {**_quota_info(quota), "granted": True}
+    waiting = quota.waiting.filter(case=case, status=WaitingStatus.WAITING).first()
+    if waiting is not None:
+        return QUOTA_WAITING_MESSAGE, _waiting_payload(waiting, quota)
+    # Places freed earlier went to the waiting list at once; hand out any still free first so
+    # a new approval never goes ahead of a case filed before it.
+    _quota_promote(quota=quota)
+    if quota.used < quota.capacity and not quota.waiting.filter(
+            status=WaitingStatus.WAITING, filed_at__lt=case.created_at).exists():
+        _quota_take(quota=quota, case=case, actor=actor)
+        return QUOTA_GRANTED_MESSAGE, {**_quota_info(quota), "granted": True}
+    if not wait:
         raise QuotaExceeded(f"{unit.name}{year}年度名额（共{quota.capacity}个）已用完，"
                             f"不能再批准")
+    waiting = QuotaWaiting(quota=quota, case=case, filed_at=case.created_at)
+    waiting.full_clean()
+    waiting.save()
+    payload = _waiting_payload(waiting, quota)
+    AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.QUOTA,
+                              summary=f"{unit.name}{year}年度名额（共{quota.capacity}个）已用完，"
+                                      f"列入候补名单第{payload['position']}位",
+                              data={"key": key, "quota": quota.pk, "waiting": waiting.pk,
+                                    "position": payload["position"]})
+    if case.applicant_id:
+        from .models import NotificationKind
+        from .notifications import notify
+
+        notify(users=[case.applicant], kind=NotificationKind.RESULT, case=case,
+               title=f"您的{case.title}已列入{unit.name}{year}年度名额候补名单第"
+                     f"{payload['position']}位",
+               body="申请已获批准；因本年度名额已满，按申请时间列入候补名单，有名额空出时依次递补，"
+                    "无需重新申请。")
+    return QUOTA_WAITING_MESSAGE, payload
+
+
+def _waiting_payload(waiting: QuotaWaiting, quota: Quota) -> dict:
+    return {**_quota_info(quota), "granted": False,
+            "position": quota_waiting_position(waiting),
+            "waiting_since": timezone.localdate().isoformat()}
+
+
+def _quota_take(*, quota: Quota, case: Case, actor) -> QuotaReservation:
     quota.used += 1
     quota.save(update_fields=["used"])
     reservation = QuotaReservation.objects.create(quota=quota, case=case)
     AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.QUOTA,
-                              summary=f"占用{unit.name}{year}年度名额"
+                              summary=f"占用{quota.unit.name}{quota.year}年度名额"
                                       f"（{quota.used}/{quota.capacity}）",
-                              data={"key": key, "quota": quota.pk, "reserved": True})
+                              data={"key": quota.key, "quota": quota.pk, "reserved": True})
     return reservation
 
 
-def _quota_release(*, case: Case, key: str, actor) -> None:
-    for reservation in (QuotaReservation.objects.filter(case=case, quota__key=key,
-                                                        released_at__isnull=True)
-                        .select_related("quota")):
-        quota = Quota.objects.select_for_update().get(pk=reservation.quota_id)
-        quota.used -= 1
+def _quota_promote(*, quota: Quota) -> list[int]:
+    """Give free places of ``quota`` (whose row the caller has locked) to the first cases on
+    its waiting list. The place is taken here, in the locked transaction — ``used``, the
+    reservation and the waiting row change together —, so neither a racing approval nor a
+    second release can over-allocate or skip the queue. Telling each case's workflow needs
+    that case's lock: taken now if free (``skip_locked``: never wait for a case lock while
+    holding the quota lock, which is how two cases' transactions would deadlock), otherwise
+    right after commit (Celery) or by the periodic sweep. Returns the promoted case ids.
+
+    Nothing of the promoted case is written here but quota rows: its audit entries go into
+    its own chain when the grant is delivered, under its lock."""
+    from .outbox import enqueue_on_commit
+    from .tasks import quota_grant_deliver_task
+
+    promoted = []
+    now = timezone.now()
+    while quota.used < quota.capacity:
+        waiting = (quota.waiting.select_for_update().filter(status=WaitingStatus.WAITING)
+                   .order_by("filed_at", "pk").first())
+        if waiting is None:
+            break
+        quota.used += 1
         quota.save(update_fields=["used"])
-        reservation.released_at = timezone.now()
-        reservation.save(update_fields=["released_at"])
-        AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.QUOTA,
-                                  summary=f"释放{quota.unit.name}{quota.year}年度名额",
-                                  data={"key": key, "quota": quota.pk, "reserved": False})
+        QuotaReservation.objects.create(quota=quota, case_id=waiting.case_id)
+        waiting.status = WaitingStatus.GRANTED
+        waiting.granted_at = now
+        waiting.save(update_fields=["status", "granted_at"])
+        promoted.append(waiting.case_id)
+    for case_pk in promoted:
+        case = case_lock(case_pk, skip_locked=True)
+        if case is not None:
+            _quota_grants_deliver(case=case, actor=None)
+        else:
+            enqueue_on_commit(quota_grant_deliver_task, case_pk)
+    return promoted
+
+
+def _quota_grants_deliver(*, case: Case, actor) -> int:
+    """Tell the case's workflow (the caller holds the case lock) about places given to it
+    from the waiting list and not yet delivered. A suspended case keeps its place and is
+    told when resumed; a case that ended in the meantime gives the place back."""
+    pending = list(case.quota_waiting.select_related("quota", "quota__unit").filter(
+        status=WaitingStatus.GRANTED, delivered_at__isnull=True).order_by("granted_at", "pk"))
+    delivered = 0
+    for waiting in pending:
+        quota = waiting.quota
+        if case.status == CaseStatus.SUSPENDED:
+            continue
+        now = timezone.now()
+        if case.status != CaseStatus.RUNNING:
+            waiting.delivered_at = now
+            waiting.save(update_fields=["delivered_at"])
+            _quota_release(case=case, key=quota.key, actor=actor)
+            continue
+        workflow, script_engine = _load(case)
+        if QUOTA_GRANTED_MESSAGE not in runtime.waiting_messages(workflow):
+            logger.warning("case %s got a quota place but does not wait for %s", case.pk,
+                           QUOTA_GRANTED_MESSAGE)
+            continue  # left pending: visible in the admin, retried by the sweep
+        waiting.delivered_at = now
+        waiting.save(update_fields=["delivered_at"])
+        AuditEntry.objects.create(
+            case=case, actor=actor, action=AuditAction.QUOTA,
+            summary=f"候补递补：获得{quota.unit.name}{quota.year}年度名额"
+                    f"（{quota.used}/{quota.capacity}）",
+            data={"key": quota.key, "quota": quota.pk, "waiting": waiting.pk,
+                  "reserved": True})
+        runtime.send_message(workflow, QUOTA_GRANTED_MESSAGE,
+                             {**_quota_info(quota), "granted": True, "from_waiting_list": True,
+                              "granted_on": timezone.localdate().isoformat()})
+        _advance(case=case, workflow=workflow, script_engine=script_engine, actor=actor)
+        if case.applicant_id:
+            from .models import NotificationKind
+            from .notifications import notify
+
+            notify(users=[case.applicant], kind=NotificationKind.RESULT, case=case,
+                   title=f"您的{case.title}已递补获得{quota.unit.name}{quota.year}年度名额",
+                   body="候补名单中的名额已分配给您的申请，案件继续办理。")
+        delivered += 1
+    return delivered
+
+
+@transaction.atomic
+def quota_grant_deliver(*, case_pk: int) -> int:
+    """Deliver the places given to one case from the waiting list (Celery task and sweep).
+    Idempotent: a grant already delivered is not delivered again."""
+    case = case_lock(case_pk)
+    return _quota_grants_deliver(case=case, actor=None)
+
+
+def quota_grants_deliver_pending(*, limit: int = 200) -> int:
+    """The sweep's share (with the timers): grants whose case lock was busy when the place
+    was given and whose after-commit task was lost. Each case in its own transaction."""
+    case_pks = list(QuotaWaiting.objects.filter(
+        status=WaitingStatus.GRANTED, delivered_at__isnull=True,
+        case__status=CaseStatus.RUNNING).order_by("granted_at")
+        .values_list("case_id", flat=True).distinct()[:limit])
+    delivered = 0
+    for case_pk in dict.fromkeys(case_pks):
+        try:
+            delivered += quota_grant_deliver(case_pk=case_pk)
+        except Exception:  # noqa: BLE001 - one broken case must not block the sweep
+            logger.exception("delivering the quota place of case %s failed", case_pk)
+    return delivered
+
+
+def _quota_release(*, case: Case, key: str, actor) -> None:
+    """Give back the case's place(s) of quota ``key`` and take it off that quota's waiting
+    list; each freed place goes to the first waiting case (``_quota_promote``). Idempotent:
+    a case holding nothing releases nothing."""
+    quota_ids = set(QuotaReservation.objects.filter(
+        case=case, quota__key=key, released_at__isnull=True).values_list("quota_id", flat=True))
+    quota_ids |= set(QuotaWaiting.objects.filter(
+        case=case, quota__key=key, status=WaitingStatus.WAITING).values_list("quota_id",
+                                                                             flat=True))
+    for quota_id in sorted(quota_ids):  # lock order: by pk, like every multi-row lock here
+        quota = Quota.objects.select_for_update().select_related("unit").get(pk=quota_id)
+        now = timezone.now()
+        for waiting in quota.waiting.select_for_update().filter(case=case,
+                                                                status=WaitingStatus.WAITING):
+            waiting.status = WaitingStatus.LEFT
+            waiting.left_at = now
+            waiting.save(update_fields=["status", "left_at"])
+            AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.QUOTA,
+                                      summary=f"退出{quota.unit.name}{quota.year}年度名额候补名单",
+                                      data={"key": key, "quota": quota.pk,
+                                            "waiting": waiting.pk})
+        for reservation in quota.reservations.filter(case=case, released_at__isnull=True):
+            quota.used -= 1
+            quota.save(update_fields=["used"])
+            reservation.released_at = now
+            reservation.save(update_fields=["released_at"])
+            AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.QUOTA,
+                                      summary=f"释放{quota.unit.name}{quota.year}年度名额",
+                                      data={"key": key, "quota": quota.pk, "reserved": False})
+        _quota_promote(quota=quota)
+
+
+def quota_release_all(*, case: Case, actor) -> None:
+    """Give back every place the case holds and leave every waiting list (a voided case).
+    The caller holds the case lock."""
+    keys = set(QuotaReservation.objects.filter(case=case, released_at__isnull=True)
+               .values_list("quota__key", flat=True))
+    keys |= set(QuotaWaiting.objects.filter(case=case, status=WaitingStatus.WAITING)
+                .values_list("quota__key", flat=True))
+    for key in sorted(keys):
+        _quota_release(case=case, key=key, actor=actor)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -805,8 +1058,7 @@ def case_send_message(*, case_pk: int, message: str, payload: dict, actor) -> Ca
     """Deliver a named message to a waiting case (an external result, a spot-check
     selection...). Raises ``RuntimeFailure`` when the case is not waiting for it."""
     payload = _check_jsonable(payload)
-    case = Case.objects.select_for_update().select_related("definition", "village").get(
-        pk=case_pk)
+    case = case_lock(case_pk)
     if case.status != CaseStatus.RUNNING:
         raise TaskAlreadyHandled("案件已办结")
     workflow, script_engine = _load(case)

@@ -80,3 +80,12 @@ def _sweep_at_worker_start(**kwargs) -> None:
         outbox_sweep(document_after=timedelta(0))
     except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker starting
         logging.getLogger(__name__).exception("outbox sweep at worker start failed")
+
+
+@shared_task(name="engine.tasks.quota_grant_deliver_task", time_limit=60, soft_time_limit=50)
+def quota_grant_deliver_task(case_pk: int) -> int:
+    """Tell a case's workflow that it got a place from a quota's waiting list (候补递补).
+    Idempotent: a grant already delivered is left alone."""
+    from .services import quota_grant_deliver
+
+    return quota_grant_deliver(case_pk=case_pk)

@@ -842,9 +842,60 @@ def _service_task_problems(root, known_operations, known_doc_types, known_action
                                      f"{label(task)}的动作“{params['action']}”未登记"))
         if operation == "issue_document":
             problems += _issuer_problems(root, task, params, role_levels)
+        if operation == "reserve_quota":
+            problems += _quota_problems(root, task, params)
         from .clocks import clock_parameter_problems
         problems += [_problem("service_parameters", task, f"{label(task)}：{message}")
                      for message in clock_parameter_problems(operation, params)]
+    return problems
+
+
+def _quota_problems(root, task, params) -> list[Problem]:
+    """``reserve_quota``: ``level`` is a unit level that holds quotas; with ``wait`` (候补)
+    the task must be followed by an event-based gateway that catches both answers the
+    engine sends, ``quota_granted`` and ``quota_waiting`` — otherwise a case put on the
+    waiting list would run straight on as if it had a place."""
+    from .services import QUOTA_GRANTED_MESSAGE, QUOTA_WAITING_MESSAGE
+
+    problems = []
+    level = params.get("level")
+    if "level" in params and level not in ("township", "county"):
+        problems.append(_problem("service_parameters", task,
+                                 f"{label(task)}的参数 level 只能是 township 或 county，"
+                                 f"而不是“{level}”"))
+    if "wait" not in params:
+        return problems
+    wait = params["wait"]
+    if wait not in (True, False) and str(wait).strip().lower() not in ("true", "false"):
+        problems.append(_problem("service_parameters", task,
+                                 f"{label(task)}的参数 wait 只能是 True 或 False，而不是"
+                                 f"“{wait}”"))
+        return problems
+    if wait is not True and str(wait).strip().lower() != "true":
+        return problems
+    by_id = {element.get("id"): element for element in _flow_elements(root)
+             if element.get("id")}
+    message_names = {m.get("id"): m.get("name") or m.get("id")
+                     for m in root.iter(f"{{{BPMN_NS}}}message")}
+    outgoing = _outgoing(root)
+    flows = outgoing.get(task.get("id"), [])
+    gateway = by_id.get(flows[0].get("targetRef")) if len(flows) == 1 else None
+    caught = set()
+    if gateway is not None and _local(gateway) == "eventBasedGateway":
+        for flow in outgoing.get(gateway.get("id"), []):
+            event = by_id.get(flow.get("targetRef"))
+            definition = event.find(f"{{{BPMN_NS}}}messageEventDefinition") \
+                if event is not None else None
+            if definition is not None:
+                caught.add(message_names.get(definition.get("messageRef"),
+                                             definition.get("messageRef")))
+    missing = {QUOTA_GRANTED_MESSAGE, QUOTA_WAITING_MESSAGE} - caught
+    if missing:
+        problems.append(_problem(
+            "quota_wait", task,
+            f"{label(task)}设置了候补（wait），其后必须紧接一个事件网关，分别接收消息"
+            f"“{QUOTA_GRANTED_MESSAGE}”（获得名额）和“{QUOTA_WAITING_MESSAGE}”（列入候补），"
+            f"缺少：{'、'.join(sorted(missing))}"))
     return problems
 
 

@@ -294,8 +294,8 @@ def case_migrate(*, case: Case, to_definition: ProcessDefinition, actor) -> Case
     from . import runtime
     from .services import _advance
 
-    case = Case.objects.select_for_update().select_related("definition", "village").get(
-        pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related(
+        "definition", "village").get(pk=case.pk)
     from_definition = case.definition
     check, workflow, script_engine, diffs, specs = _plan(case, to_definition)
     if not check.ok:

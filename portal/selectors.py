@@ -243,7 +243,8 @@ def grant_warnings(case: Case, procedure: Procedure | None) -> list[str]:
         warnings.append(f"本年度已获{name}{declared}次，同一事由原则上一年一次")
     recorded = case.data.get("recorded_grants") or {}
     if isinstance(recorded, dict) and _count(recorded.get("count")) > 0:
-        warnings.append(f"系统记录：该户主本年度已批准{name}{_count(recorded['count'])}次，"
+        warnings.append(f"系统记录：该户（户主或家庭成员）本年度已批准{name}"
+                        f"{_count(recorded['count'])}次，"
                         f"共{recorded.get('total', 0)}元")
     return warnings
 
@@ -488,9 +489,15 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
         "attachments": attachments,
         # The one-grant-a-year rule is a matter for the staff deciding, not the applicant.
         "warnings": grant_warnings(case, procedure) + (
-            list(procedure.case_notices(case.data))
-            if procedure is not None and procedure.case_notices else []) if staff else [],
+            procedure_case_notices(procedure, case)) if staff else [],
     }
+
+
+def procedure_case_notices(procedure: Procedure | None, case: Case) -> list[str]:
+    """The procedure's sentences for staff about this case (``Procedure.case_notices``)."""
+    if procedure is None or procedure.case_notices is None:
+        return []
+    return list(procedure.case_notices_for(case))
 
 
 def county_supervised_or_403(user) -> Unit:

@@ -10,6 +10,18 @@ from engine.visibility import VisibilityPolicy, register_policy
 
 
 @dataclass(frozen=True)
+class CaseNotice:
+    """A sentence for staff on a case's pages (``Procedure.case_notices``) with the other
+    cases it is about, linked on the page."""
+
+    text: str
+    cases: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class Procedure:
     key: str
     name: str
@@ -46,8 +58,12 @@ class Procedure:
     # fn(*, spec_name, case_data, form_data) -> notes for the audit trail; raises
     # engine.services.ActionRefused to refuse.
     completion_check: Callable | None = None
-    # Notices shown to staff on the case's pages: fn(case_data) -> list of sentences.
+    # Notices shown to staff on the case's pages: fn(case_data) -> list of sentences, or
+    # fn(case_data, *, case) when it needs the case itself (e.g. other cases of the household).
     case_notices: Callable | None = None
+    # The people an application names besides the applicant, for the duplicate check
+    # (engine.persons): fn(cleaned_data) -> [{"id_number", "name", "relation"}].
+    persons: Callable | None = None
 
     def task_form_class(self, spec_name: str, form_key: str = "") -> type[forms.Form]:
         """The form of a user task: the procedure's own, else the generic form the diagram
@@ -65,6 +81,15 @@ class Procedure:
         作出决定)."""
         return frozenset(spec for spec, form in self.task_forms.items()
                          if "decision" in form.base_fields)
+
+    def case_notices_for(self, case) -> list[str]:
+        if self.case_notices is None:
+            return []
+        import inspect
+
+        if "case" in inspect.signature(self.case_notices).parameters:
+            return list(self.case_notices(case.data, case=case))
+        return list(self.case_notices(case.data))
 
     def has_form(self, spec_name: str) -> bool:
         return spec_name in self.task_forms or self.default_task_form is not None

@@ -45,7 +45,8 @@ def application_submit(*, procedure: Procedure, cleaned_data: dict, user, on_beh
         procedure=procedure.key, title=procedure.case_title or procedure.name,
         village=village, applicant_name=cleaned_data["applicant_name"],
         applicant_id_number=cleaned_data.get("id_number", ""),
-        applicant=None if on_behalf else user, data=data, started_by=user)
+        applicant=None if on_behalf else user, data=data, started_by=user,
+        persons=procedure.persons(cleaned_data) if procedure.persons else None)
     engine_services.attachments_add(case=case, task=None, uploads=uploads or {}, user=user)
     return case
 

@@ -97,3 +97,30 @@ def test_two_approvals_racing_for_the_last_place(quota_process, village, townshi
         thread.join()
     assert sorted(outcomes) == ["approved", "refused"]
     assert Quota.objects.get(key="test_quota").used == 1
+
+
+@pytest.mark.django_db
+def test_deploy_refuses_a_waiting_reservation_without_a_gateway_for_the_answer(demo):
+    from engine.services import DefinitionError
+
+    waiting = BPMN.replace(
+        '<spiffworkflow:parameter id="level" type="str" value="&quot;township&quot;"/>',
+        '<spiffworkflow:parameter id="level" type="str" value="&quot;township&quot;"/>'
+        '<spiffworkflow:parameter id="wait" type="bool" value="True"/>')
+    with pytest.raises(DefinitionError, match="候补.*quota_granted.*quota_waiting"):
+        definition_deploy(key="quota_wait", name="候补", bpmn_xml=waiting, dmn_xmls=[])
+    for bad, message in ((waiting.replace('value="True"', 'value="&quot;maybe&quot;"'),
+                          "wait 只能是 True 或 False"),
+                         (BPMN.replace("&quot;township&quot;", "&quot;village&quot;"),
+                          "level 只能是 township 或 county")):
+        with pytest.raises(DefinitionError, match=message):
+            definition_deploy(key="quota_wait", name="候补", bpmn_xml=bad, dmn_xmls=[])
+
+
+@pytest.mark.django_db
+def test_the_shipped_waiting_diagram_passes_validation(demo):
+    # demo deploys every shipped diagram: elderly-home adaptation with wait=True among them.
+    from engine.models import ProcessDefinition
+
+    assert 'id="wait"' in ProcessDefinition.objects.filter(
+        key="elderly_home_adaptation").latest("version").bpmn_xml

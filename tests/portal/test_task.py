@@ -121,7 +121,9 @@ def test_grants_on_record_are_warned_too(client_for, township_staff, township_le
     # The applicant declares no earlier grant; the system knows of the one above.
     second = file_application(user=applicant, village=village)
     content = client_for(township_staff).get(_url(open_task(second))).content.decode()
-    assert "系统记录：该户主本年度已批准临时救助1次，共1000元" in content
+    assert "系统记录：该户（户主或家庭成员）本年度已批准临时救助1次，共1000元" in content
+    # The grant itself is listed and linked (重复申请核查).
+    assert f"href=\"/cases/{leader_task.case_id}/\"" in content
     assert "同一事由原则上一年一次" not in content
 
 

@@ -32,6 +32,38 @@ def validate_id_number(value: str) -> None:
         raise ValidationError("身份证号码校验位不正确，请核对后重新输入")
 
 
+def parse_household_members(text: str) -> list[dict]:
+    """One household member per line: 姓名 身份证号 关系 (separated by spaces or commas); each
+    ID number checksum-validated. Returns [{"name", "id_number", "relation"}]."""
+    members = []
+    seen = set()
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.replace("，", " ").replace(",", " ").split()
+        if len(parts) != 3:
+            raise ValidationError(f"第{number}行应为“姓名 身份证号 关系”三项，用空格分隔")
+        name, id_number, relation = parts
+        try:
+            validate_id_number(id_number.upper())
+        except ValidationError as exc:
+            raise ValidationError(f"第{number}行（{name}）：{exc.messages[0]}") from None
+        if id_number.upper() in seen:
+            raise ValidationError(f"第{number}行（{name}）的身份证号与前面的成员重复")
+        seen.add(id_number.upper())
+        members.append({"name": name, "id_number": id_number.upper(), "relation": relation})
+    return members
+
+
+def persons_from_members(members) -> list[dict]:
+    """Household members (as ``parse_household_members`` gives them, or as stored in case
+    data) as persons for the engine's duplicate check (``engine.persons``)."""
+    return [{"id_number": m.get("id_number", ""), "name": m.get("name", ""),
+             "relation": m.get("relation", ""), "role": "member"}
+            for m in members or [] if isinstance(m, dict) and m.get("id_number")]
+
+
 class IdNumberField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "身份证号码")

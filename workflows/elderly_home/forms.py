@@ -16,11 +16,18 @@ from ..common.fields import (
     AttachmentsField,
     IdNumberField,
     PhoneField,
+    parse_household_members,
     to_json_value,
 )
 from ..common.forms import TaskForm
 from .models import ItemCategory
-from .selectors import catalogue_items, quota_summary, township_quota
+from .selectors import (
+    adaptation_matches_text,
+    adaptation_refusal_sentence,
+    catalogue_items,
+    quota_summary,
+    township_quota,
+)
 
 ASSISTANCE_STATUSES = [
     ("tekun", "分散供养特困人员"),
@@ -79,6 +86,11 @@ class ApplicationForm(forms.Form):
                                      queryset=Unit.objects.filter(level=UnitLevel.VILLAGE),
                                      empty_label="请选择")
     current_address = forms.CharField(label="实际居住地址", max_length=200)
+    # One adaptation per household (一户一案): everyone living in the home is checked
+    # against earlier adaptations (engine.persons).
+    household_members = forms.CharField(
+        label="同住家庭成员", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="每行一人：姓名 身份证号 关系，如：李梅 330702198503150021 配偶")
     assistance_status = forms.ChoiceField(label="救助对象类别", choices=ASSISTANCE_STATUSES,
                                           widget=forms.RadioSelect)
     disability = forms.ChoiceField(label="残疾或失能情况", choices=DISABILITIES,
@@ -115,6 +127,16 @@ class ApplicationForm(forms.Form):
             raise forms.ValidationError("请填写申请人的完整姓名")
         return name
 
+    def clean_household_members(self):
+        return parse_household_members(self.cleaned_data.get("household_members", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        own = cleaned.get("id_number")
+        if own and any(m["id_number"] == own for m in cleaned.get("household_members") or []):
+            self.add_error("household_members", "同住家庭成员中不要再填写申请人本人")
+        return cleaned
+
 
 class TownshipReviewForm(TaskForm):
     """乡镇初审: eligibility (against the rule table) and the township's remaining quota."""
@@ -139,7 +161,12 @@ class TownshipReviewForm(TaskForm):
         rule = ("资格规则判定：" + ("符合" if eligible else "不符合") + f"（{note}）"
                 if eligible is not None else "")
         quota = quota_summary(village_pk=self.case_data.get("village"))
-        self.fields["review_result"].help_text = "；".join(filter(None, [rule, quota]))
+        matches = self.case_data.get("adaptation_matches") or []
+        on_record = ("重复申请核查：" + adaptation_matches_text(matches)) if matches else ""
+        self.fields["review_result"].help_text = "；".join(filter(None, [rule, quota,
+                                                                          on_record]))
+        if matches:
+            self.fields["refusal_reason"].initial = adaptation_refusal_sentence(matches)
 
     def clean(self):
         cleaned = super().clean()
@@ -154,6 +181,11 @@ class TownshipReviewForm(TaskForm):
             self.add_error("review_result", "按资格规则申请人不符合条件（"
                                             f"{self.case_data.get('eligibility_note', '')}），"
                                             "不能报县审批")
+        matches = self.case_data.get("adaptation_matches") or []
+        if choice == "pass" and matches:
+            # The procedure's completion check refuses this too, with cases filed since.
+            self.add_error("review_result", adaptation_refusal_sentence(matches) +
+                           "，不能报县审批")
         if choice == "fail" and not cleaned.get("refusal_reason", "").strip():
             self.add_error("refusal_reason", "不符合条件的必须写明理由")
         return cleaned
@@ -190,10 +222,13 @@ class CountyReviewForm(TaskForm):
 
 class CountyDecisionForm(TaskForm):
     """县民政局审批: approving takes one of the township's places (the engine's
-    ``reserve_quota`` does it under the quota row's lock; this form only warns early)."""
+    ``reserve_quota`` does it under the quota row's lock). With the places used up an
+    eligible applicant is still approved — onto the waiting list (候补), in filing order —,
+    never refused for want of a place: the full quota is not a ground of ineligibility."""
 
     decision = forms.ChoiceField(label="审批决定", widget=forms.RadioSelect, choices=[
-        ("approve", "同意纳入本年度适老化改造"), ("refuse", "不予批准")])
+        ("approve", "同意纳入本年度适老化改造（名额已满时列入候补名单）"),
+        ("refuse", "不予批准")])
     decision_opinion = forms.CharField(label="审批意见", max_length=1000,
                                        widget=forms.Textarea(attrs={"rows": 2}))
     refusal_reason = forms.CharField(label="不予批准的事实和理由", required=False,
@@ -202,19 +237,30 @@ class CountyDecisionForm(TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _chinese_required(self)
-        self.fields["decision"].help_text = quota_summary(
-            village_pk=self.case_data.get("village"))
+        village_pk = self.case_data.get("village")
+        quota = township_quota(village_pk=village_pk)
+        help_text = quota_summary(village_pk=village_pk)
+        if quota is not None and quota.remaining <= 0:
+            help_text += "。名额已满：批准后列入候补名单（按申请时间排序），有名额空出时依次递补"
+        matches = self.case_data.get("adaptation_matches") or []
+        if matches:
+            help_text += "；重复申请核查：" + adaptation_matches_text(matches)
+            self.fields["refusal_reason"].initial = adaptation_refusal_sentence(matches)
+        self.fields["decision"].help_text = help_text
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == "approve":
             if self.case_data.get("eligible") is False:
                 self.add_error("decision", "按资格规则申请人不符合条件，不能批准")
-            quota = township_quota(village_pk=self.case_data.get("village"))
-            if quota is None or quota.remaining <= 0:
-                # Early, friendly check; the authoritative one is reserve_quota's, under lock.
+            matches = self.case_data.get("adaptation_matches") or []
+            if matches:
+                self.add_error("decision", adaptation_refusal_sentence(matches) + "，不能批准")
+            if township_quota(village_pk=self.case_data.get("village")) is None:
+                # No quota at all is a configuration gap, not a full list: the county must
+                # split its quota first (reserve_quota refuses it too).
                 self.add_error("decision", quota_summary(
-                    village_pk=self.case_data.get("village")) + "，不能再批准")
+                    village_pk=self.case_data.get("village")))
         if cleaned.get("decision") == "refuse" and not cleaned.get(
                 "refusal_reason", "").strip():
             self.add_error("refusal_reason", "不予批准必须书面说明事实和理由")

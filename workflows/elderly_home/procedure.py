@@ -8,9 +8,16 @@ the catalogue of items is the ``AdaptationItem`` model (Django admin); quotas ar
 """
 from engine.registry import DocumentType
 
-from ..registry import Procedure
+from ..common.fields import persons_from_members
+from ..registry import CaseNotice, Procedure
 from . import forms
-from .selectors import QUOTA_KEY, application_extra_data
+from .selectors import (
+    QUOTA_KEY,
+    adaptation_matches_text,
+    adaptation_refusal_sentence,
+    adaptations_of_case,
+    application_extra_data,
+)
 from .services import application_withdraw, may_withdraw
 
 ASSISTANCE_LABELS = dict(forms.ASSISTANCE_STATUSES)
@@ -41,7 +48,53 @@ def payment_context(data: dict) -> dict:
 
 
 def refusal_context(data: dict) -> dict:
-    return {**_household(data), "reason": data.get("refusal_reason", "")}
+    return {**_household(data), "reason": data.get("refusal_reason", ""),
+            "earlier_cases": data.get("adaptation_matches") or []}
+
+
+def waiting_context(data: dict) -> dict:
+    """候补通知书: the applicant is eligible and approved; the township's places are used up
+    and the case waits at ``position`` (the engine's answer, ``quota_waiting``)."""
+    waiting = data.get("quota_waiting") or {}
+    return {**_household(data), "position": waiting.get("position"),
+            "quota_unit": waiting.get("unit", ""), "quota_year": waiting.get("year"),
+            "quota_capacity": waiting.get("capacity")}
+
+
+def persons(cleaned_data: dict) -> list[dict]:
+    """Everyone living in the home, for the one-adaptation-per-household check."""
+    return persons_from_members(cleaned_data.get("household_members"))
+
+
+# The steps that would let a household already adapted go on: passing the township review,
+# approving at the county.
+_GOING_ON = {"township_review": ("review_result", "pass"), "county_decide": ("decision", "approve")}
+
+
+def completion_check(*, spec_name: str, case_data: dict, form_data: dict, case) -> list[str]:
+    """One adaptation per person and household, checked live (a case filed or approved
+    since the application was filed counts): the later application cannot pass the
+    township review nor be approved while an earlier one stands."""
+    from engine.services import ActionRefused
+
+    field, value = _GOING_ON.get(spec_name, (None, None))
+    if field is None or form_data.get(field) != value:
+        return []
+    matches = adaptations_of_case(case)
+    if matches:
+        raise ActionRefused(adaptation_refusal_sentence(matches) +
+                            ("，不能报县审批" if spec_name == "township_review" else "，不能批准"))
+    return []
+
+
+def case_notices(data: dict, *, case) -> list:
+    """For staff: the household's other adaptations, with links to those cases."""
+    matches = adaptations_of_case(case)
+    if not matches:
+        return []
+    return [CaseNotice(text="重复申请：" + adaptation_matches_text(matches) +
+                            "。同一户只能享受一次政府补贴的居家适老化改造",
+                       cases=tuple(m["case_id"] for m in matches))]
 
 
 PROCEDURE = Procedure(
@@ -54,6 +107,9 @@ PROCEDURE = Procedure(
     case_title="居家适老化改造申请",
     application_form=forms.ApplicationForm,
     application_extra_data=application_extra_data,
+    persons=persons,
+    completion_check=completion_check,
+    case_notices=case_notices,
     quotas=((QUOTA_KEY, "居家适老化改造（户）"),),
     withdraw=application_withdraw,
     may_withdraw=may_withdraw,
@@ -78,6 +134,10 @@ PROCEDURE = Procedure(
         DocumentType(code="elderly_home_payment", title="居家适老化改造补贴发放通知",
                      template="elderly_home/payment.html", series="适老补",
                      context=payment_context),
+        # Not a refusal: the applicant is eligible and approved, waiting for a place.
+        DocumentType(code="elderly_home_waiting", title="居家适老化改造候补通知书",
+                     template="elderly_home/waiting.html", series="适老候",
+                     context=waiting_context),
         DocumentType(code="elderly_home_refusal", title="居家适老化改造不予批准通知书",
                      template="elderly_home/refusal.html", series="适老告", is_refusal=True,
                      context=refusal_context),

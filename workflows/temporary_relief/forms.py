@@ -2,7 +2,6 @@
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from engine.authority import yuan
 from engine.models import Unit, UnitLevel
@@ -12,9 +11,36 @@ from ..common.fields import (
     AttachmentsField,
     IdNumberField,
     PhoneField,
-    validate_id_number,
+    parse_household_members,
 )
 from ..common.forms import TaskForm
+from .selectors import household_cases_text
+
+
+def duplicate_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label="重复申请核查说明", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="本户（户主或家庭成员）本期已有救助或申请时必填：核实情况及继续办理的理由")
+
+
+class DuplicateReasonMixin:
+    """A review that lets the case go on towards a grant while the household already has a
+    grant or an open application in the period must say why (the procedure's completion
+    check enforces it server-side, with applications filed since)."""
+
+    def _duplicates_prepare(self):
+        rows = self.case_data.get("household_cases") or []
+        if rows:
+            self.fields["duplicate_reason"].help_text = (
+                "重复申请核查：" + household_cases_text(rows) + "。请核实并说明继续办理的理由")
+
+    def _duplicates_check(self, cleaned, continuing: bool):
+        if continuing and self.case_data.get("household_cases") and \
+                not cleaned.get("duplicate_reason", "").strip():
+            self.add_error("duplicate_reason",
+                           "本户本期已有救助或申请，继续办理须说明核查情况和理由")
+
 
 HARDSHIP_TYPES = [
     ("accident", "遭遇火灾、交通事故等意外事件"),
@@ -24,25 +50,6 @@ HARDSHIP_TYPES = [
 ]
 GENDERS = [("男", "男"), ("女", "女")]
 PAYMENT_METHODS = [("bank", "社会化发放（一卡通/银行账户）"), ("cash", "现金")]
-
-
-def _parse_members(text: str) -> list[dict]:
-    """One household member per line: 姓名 身份证号 关系 (separated by spaces or commas)."""
-    members = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        parts = line.replace("，", " ").replace(",", " ").split()
-        if len(parts) != 3:
-            raise ValidationError(f"第{number}行应为“姓名 身份证号 关系”三项，用空格分隔")
-        name, id_number, relation = parts
-        try:
-            validate_id_number(id_number.upper())
-        except ValidationError as exc:
-            raise ValidationError(f"第{number}行（{name}）：{exc.messages[0]}") from None
-        members.append({"name": name, "id_number": id_number.upper(), "relation": relation})
-    return members
 
 
 class ApplicationForm(forms.Form):
@@ -86,7 +93,7 @@ class ApplicationForm(forms.Form):
                 field.error_messages["required"] = "此项为必填项"
 
     def clean_members_text(self):
-        return _parse_members(self.cleaned_data["members_text"])
+        return parse_household_members(self.cleaned_data["members_text"])
 
     def clean(self):
         cleaned = super().clean()
@@ -166,7 +173,7 @@ class InvestigationForm(TwoInvestigatorsMixin, TaskForm):
         return {**super().workflow_data(), "investigated": True}
 
 
-class TownshipReviewForm(TaskForm):
+class TownshipReviewForm(DuplicateReasonMixin, TaskForm):
     """乡镇审核: economic-status check result, confirmed amount and recommendation."""
 
     economic_check = forms.ChoiceField(label="家庭经济状况核对结果", choices=[
@@ -178,9 +185,15 @@ class TownshipReviewForm(TaskForm):
                                      widget=forms.Textarea(attrs={"rows": 2}))
     refusal_reason = forms.CharField(label="不予救助的理由", required=False,
                                      widget=forms.Textarea(attrs={"rows": 2}))
+    duplicate_reason = duplicate_reason_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._duplicates_prepare()
 
     def clean(self):
         cleaned = super().clean()
+        self._duplicates_check(cleaned, cleaned.get("recommendation") == "grant")
         if cleaned.get("recommendation") == "refuse" and not cleaned.get(
                 "refusal_reason", "").strip():
             self.add_error("refusal_reason", "拟不予救助必须写明理由")
@@ -330,12 +343,22 @@ class CollectiveDecisionForm(DecisionForm):
         return {**super().workflow_data(), "collective_decided": True}
 
 
-class UrgentReviewForm(TaskForm):
+class UrgentReviewForm(DuplicateReasonMixin, TaskForm):
     """急难型先行救助核实: facts and amount, within hours."""
 
     urgent_facts = forms.CharField(label="急难情况核实", max_length=2000,
                                    widget=forms.Textarea(attrs={"rows": 3}))
     amount = AmountField(label="先行救助金额（元）")
+    duplicate_reason = duplicate_reason_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._duplicates_prepare()
+
+    def clean(self):
+        cleaned = super().clean()
+        self._duplicates_check(cleaned, True)
+        return cleaned
 
     def workflow_data(self):
         return {**super().workflow_data(), "urgent_reviewed": True}

@@ -9,9 +9,10 @@ from engine.notices import NoticeField, NoticeType
 from engine.registry import DocumentType
 from engine.visibility import BANK_ACCOUNT, CONFIDENTIAL, Sensitive, VisibilityPolicy
 
-from ..registry import Procedure
+from ..common.fields import persons_from_members
+from ..registry import CaseNotice, Procedure
 from . import forms
-from .selectors import application_extra_data
+from .selectors import application_extra_data, household_cases_of_case, household_cases_text
 
 HARDSHIP_LABELS = dict(forms.HARDSHIP_TYPES)
 PAYMENT_LABELS = dict(forms.PAYMENT_METHODS)
@@ -100,9 +101,14 @@ def approval_form_context(data: dict) -> dict:
     review, decision) write ``refusal_reason`` and the later wins, so the review keeps its own
     copy (``review_refusal_reason``, added by its form)."""
     facts = _facts(data)
+    duplicates = data.get("household_cases") or []
     return {
         **facts,
         "hardship": HARDSHIP_LABELS.get(data.get("hardship_type"), ""),
+        # 重复申请核查: what was on record when the application was filed and the
+        # reviewer's reason to go on (the completion check required it).
+        "duplicates_text": household_cases_text(duplicates) if duplicates else "",
+        "duplicate_reason": data.get("duplicate_reason", ""),
         "review_amount": data.get("amount"),
         "review_refusal_reason": data.get("review_refusal_reason", ""),
         "decision_refusal_reason": data.get("refusal_reason", ""),
@@ -155,12 +161,39 @@ def follow_up_problems(case_data: dict, form_data: dict) -> list[tuple[str, str]
     return problems
 
 
-def completion_check(*, spec_name: str, case_data: dict, form_data: dict) -> list[str]:
+# The staff reviews that send a case on towards a grant: with the household's other grants
+# or open applications in the period on record, they must say why (重复申请核查).
+DUPLICATE_REVIEWS = {"township_review": ("recommendation", "grant"),
+                     "urgent_review": (None, None)}
+
+
+def _duplicate_notes(*, spec_name: str, form_data: dict, case) -> list[str]:
+    field, value = DUPLICATE_REVIEWS[spec_name]
+    if field is not None and form_data.get(field) != value:
+        return []
+    rows = household_cases_of_case(case)
+    if not rows:
+        return []
+    from engine.services import ActionRefused
+
+    reason = str(form_data.get("duplicate_reason") or "").strip()
+    if not reason:
+        raise ActionRefused(f"本户本期已有救助或申请：{household_cases_text(rows)}。继续办理须填写"
+                            f"重复申请核查说明")
+    return [f"重复申请核查：{household_cases_text(rows)}；继续办理的理由：{reason}"]
+
+
+def completion_check(*, spec_name: str, case_data: dict, form_data: dict,
+                     case=None) -> list[str]:
     """Server-side rules of this procedure's steps (engine.checks): a decision against the
-    township's recommendation needs a reason; a follow-up outcome must hold together."""
+    township's recommendation needs a reason; a follow-up outcome must hold together; a
+    review going on while the household has other grants or open applications in the
+    period (looked up now, anyone of the household) needs a reason."""
     from engine.services import ActionRefused
 
     notes = []
+    if case is not None and spec_name in DUPLICATE_REVIEWS:
+        notes += _duplicate_notes(spec_name=spec_name, form_data=form_data, case=case)
     if "decision" in form_data and spec_name in DECISION_TASKS:
         message = override_required(case_data, form_data)
         reason = str(form_data.get("override_reason") or "").strip()
@@ -177,13 +210,28 @@ def completion_check(*, spec_name: str, case_data: dict, form_data: dict) -> lis
     return notes
 
 
-def case_notices(data: dict) -> list[str]:
-    """Shown to every later reviewer: the decision went against the township's opinion."""
+def case_notices(data: dict, *, case=None) -> list:
+    """Shown to every later reviewer: the household's other grants and open applications in
+    the period (linked), the reviewer's reason to go on, a decision against the township's
+    opinion."""
+    notices = []
+    rows = household_cases_of_case(case) if case is not None else []
+    if rows:
+        notices.append(CaseNotice(text="重复申请核查：本户本期其他救助或申请：" +
+                                       household_cases_text(rows),
+                                  cases=tuple(row["case_id"] for row in rows)))
+    if data.get("duplicate_reason"):
+        notices.append(f"审核人员的重复申请核查说明：{data['duplicate_reason']}")
     against = against_recommendation(data)
     if against and data.get("override_reason"):
-        return [f"审批意见与审核建议（{RECOMMENDATION_LABELS[against]}）不一致："
-                f"理由：{data['override_reason']}"]
-    return []
+        notices.append(f"审批意见与审核建议（{RECOMMENDATION_LABELS[against]}）不一致："
+                       f"理由：{data['override_reason']}")
+    return notices
+
+
+def persons(cleaned_data: dict) -> list[dict]:
+    """The household members the application lists (name, ID, relation)."""
+    return persons_from_members(cleaned_data.get("members_text"))
 
 
 DECISION_TASKS = ("township_decide", "county_decide", "collective_decide",
@@ -215,6 +263,7 @@ PROCEDURE = Procedure(
     case_title="临时救助申请",
     application_form=forms.ApplicationForm,
     application_extra_data=application_extra_data,
+    persons=persons,
     task_forms={
         "accept": forms.AcceptanceForm,
         "supplement": forms.SupplementForm,

@@ -32,6 +32,12 @@ def application_data(village, /, **overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
+def elderly_id(n: int) -> str:
+    """A checksum-valid ID number of another eligible elderly person (n = 1, 2, ...): one
+    application per person and household, so tests filing several cases use several people."""
+    return demo_applicant_id_number(age=82 + n)
+
+
 def file_application(*, user, village, on_behalf=False, files=None, **overrides):
     form = procedure().application_form(data=application_data(village, **overrides),
                                         files=files or {})

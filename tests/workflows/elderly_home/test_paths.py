@@ -13,6 +13,7 @@ from .helpers import (
     approve_to_assessment,
     assess,
     complete,
+    elderly_id,
     file_application,
     open_task,
     task_form,
@@ -251,25 +252,43 @@ def test_failed_acceptance_goes_back_to_the_provider(wang, village, township_sta
     assert case.documents.filter(doc_type="elderly_home_payment").count() == 1
 
 
-def test_approval_beyond_the_quota_is_refused_with_the_engines_message(
+def test_approval_beyond_the_quota_goes_on_the_waiting_list_not_refused(
         wang, village, township_staff, county_staff, county_leader):
     quota_set(key=QUOTA_KEY, unit=village.parent, year=timezone.localdate().year, capacity=1)
     first = file_application(user=wang, village=village)
-    second = file_application(user=wang, village=village)
+    second = file_application(user=wang, village=village, applicant_name="李桂兰",
+                              id_number=elderly_id(1))
     for case in (first, second):
         complete(case, township_staff, "township_review", review_result="pass",
                  review_opinion="符合")
         complete(case, county_staff, "county_review", county_opinion="建议批准")
     complete(first, county_leader, "county_decide", decision="approve", decision_opinion="同意")
-    # The form warns first ...
-    form = task_form(second, "county_decide", {"decision": "approve",
-                                               "decision_opinion": "同意"})
-    assert not form.is_valid()
-    assert "剩余0个" in form.errors["decision"][0]
-    # ... and the engine refuses under the quota's lock, whatever the form said.
-    task = open_task(second, "county_decide")
-    with pytest.raises(QuotaExceeded, match="罗店镇.*名额（共1个）已用完"):
+    # The form tells the leader the places are used up and that approving is still lawful.
+    form = task_form(second, "county_decide")
+    assert "剩余0个" in form.fields["decision"].help_text
+    assert "批准后列入候补名单" in form.fields["decision"].help_text
+    complete(second, county_leader, "county_decide", decision="approve", decision_opinion="同意")
+    assert _quota(village).used == 1
+    assert not second.tasks.filter(status=TaskStatus.OPEN).exists()  # waiting, no task
+    assert second.quota_waiting.get().status == "waiting"
+    assert second.data["quota_waiting"]["position"] == 1
+    assert set(second.documents.values_list("doc_type", flat=True)) == {"elderly_home_waiting"}
+
+
+def test_engine_refuses_without_a_quota_set(wang, village, township_staff, county_staff,
+                                            county_leader):
+    from engine.models import Quota
+
+    Quota.objects.filter(key=QUOTA_KEY, unit=village.parent).delete()
+    case = file_application(user=wang, village=village)
+    complete(case, township_staff, "township_review", review_result="pass",
+             review_opinion="符合")
+    complete(case, county_staff, "county_review", county_opinion="建议批准")
+    form = task_form(case, "county_decide", {"decision": "approve", "decision_opinion": "同意"})
+    assert not form.is_valid() and "尚未分配" in form.errors["decision"][0]
+    task = open_task(case, "county_decide")
+    with pytest.raises(QuotaExceeded, match="尚未设置名额"):
         task_complete(user=county_leader, task_pk=task.pk,
                       form_data={"decision": "approve", "decision_opinion": "同意"})
     task.refresh_from_db()
-    assert task.status == TaskStatus.OPEN and _quota(village).used == 1
+    assert task.status == TaskStatus.OPEN

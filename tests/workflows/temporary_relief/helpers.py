@@ -63,8 +63,14 @@ def walk_to_notice(case, *, village_staff, township_staff, amount="2500"):
     complete(case, village_staff, "investigate", visit_date="2026-11-20", investigator_1="王芳",
              investigator_2="李强", household_findings="属实", proposed_amount=amount,
              village_opinion="同意")
+    # The household filed before (tests walk several cases of one applicant): the review
+    # must then say why it goes on (重复申请核查, see test_duplicates.py).
+    from workflows.temporary_relief.selectors import household_cases_of_case
+
+    reason = {"duplicate_reason": "经核实为不同事由的新困难"} \
+        if household_cases_of_case(case) else {}
     complete(case, township_staff, "township_review", economic_check="eligible", amount=amount,
-             recommendation="grant", review_opinion="情况属实")
+             recommendation="grant", review_opinion="情况属实", **reason)
 
 
 def walk_past_notice(case, *, clock, township_staff, objection=False):
