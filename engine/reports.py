@@ -5,7 +5,9 @@ Every figure is one grouped query in the database (``COUNT`` / ``AVG`` with ``GR
 never a Python loop over rows, so the dashboard costs the same with ten cases or a hundred
 thousand. Nothing here knows a procedure: rows are keyed by the procedure key and the BPMN
 step, and the caller labels them. Jurisdiction is the same materialised-path prefix test as
-``engine.selectors`` (``village_path`` is indexed on both cases and tasks).
+``engine.selectors`` (``village_path`` is indexed on both cases and tasks); with ``viewer``
+only the cases that user sees are counted (``engine.selectors.case_visible_q``), so a
+dashboard never counts what its reader may not see.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,12 +37,20 @@ class StepDuration:
     average: timedelta
 
 
-def _within(queryset: QuerySet, unit: Unit) -> QuerySet:
+def _within(queryset: QuerySet, unit: Unit, viewer=None) -> QuerySet:
     # An unsaved unit (or one before ``unit_create`` gave it its path) has path "", which
     # every path starts with: refuse rather than report the whole country.
     if not unit.path:
         raise ValueError(f"{unit} has no materialised path")
-    return queryset.filter(village_path__startswith=unit.path)
+    queryset = queryset.filter(village_path__startswith=unit.path)
+    if viewer is not None:
+        from .selectors import case_visible_exists, case_visible_q
+
+        if queryset.model is Case:
+            queryset = queryset.filter(case_visible_q(viewer))
+        else:
+            queryset = queryset.filter(case_visible_exists(viewer))
+    return queryset
 
 
 def _by_township_and_procedure(queryset: QuerySet, name: str) -> dict[TownshipProcedure, int]:
@@ -50,22 +60,24 @@ def _by_township_and_procedure(queryset: QuerySet, name: str) -> dict[TownshipPr
     return {(row["village__parent_id"], row["procedure"]): row[name] for row in rows}
 
 
-def open_cases_by_township(*, county: Unit) -> dict[TownshipProcedure, int]:
+def open_cases_by_township(*, county: Unit, viewer=None) -> dict[TownshipProcedure, int]:
     """Open cases (not concluded) per township and procedure, within ``county``. The township
     of a case is its village's parent."""
-    cases = _within(Case.objects.filter(status__in=OPEN_CASE_STATUSES), county)
+    cases = _within(Case.objects.filter(status__in=OPEN_CASE_STATUSES), county, viewer)
     return _by_township_and_procedure(cases, "open_cases")
 
 
-def overdue_tasks_by_township(*, county: Unit, now: datetime) -> dict[TownshipProcedure, int]:
+def overdue_tasks_by_township(*, county: Unit, now: datetime,
+                              viewer=None) -> dict[TownshipProcedure, int]:
     """Open steps past their deadline (``due_at < now``, 超时件) per township and procedure,
     within ``county``. Steps without a deadline are never overdue."""
     tasks = _within(HumanTask.objects.filter(status=TaskStatus.OPEN, due_at__lt=now,
-                                             case__status__in=LATE_CASE_STATUSES), county)
+                                             case__status__in=LATE_CASE_STATUSES), county,
+                    viewer)
     return _by_township_and_procedure(tasks, "overdue_tasks")
 
 
-def step_durations(*, county: Unit) -> list[StepDuration]:
+def step_durations(*, county: Unit, viewer=None) -> list[StepDuration]:
     """Average handling time of each step (created → completed) over the completed tasks
     within ``county``, per procedure and step; slowest first within a procedure. Cancelled
     tasks (ended unhandled: by a boundary timer, a return for supplements, a withdrawal or
@@ -73,7 +85,7 @@ def step_durations(*, county: Unit) -> list[StepDuration]:
     handling = ExpressionWrapper(F("completed_at") - F("created_at"),
                                  output_field=DurationField())
     tasks = _within(HumanTask.objects.filter(status=TaskStatus.COMPLETED,
-                                             completed_at__isnull=False), county)
+                                             completed_at__isnull=False), county, viewer)
     rows = (tasks.values("procedure", "spec_name", "title")
             .annotate(completed=Count("pk"), average=Avg(handling))
             .order_by("procedure", "-average", "spec_name", "title"))

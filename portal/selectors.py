@@ -271,8 +271,10 @@ def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
     except Exception:  # noqa: BLE001 - a form needing arguments: fall back to the class
         fields = form_class.base_fields
     for name, field_obj in fields.items():
-        # Uploads are attachments, listed with the documents, never workflow data.
-        if name not in data or isinstance(field_obj, forms.FileField):
+        # Uploads are attachments, listed with the documents, never workflow data. Fields a
+        # task-scoped viewer's tasks do not declare are left out (engine.visibility).
+        if name not in data or isinstance(field_obj, forms.FileField) or (
+                visibility is not None and not visibility.shows(name)):
             continue
         value = data[name]
         if skip_empty and value in (None, "", []):
@@ -344,10 +346,18 @@ def case_history(case: Case, procedure: Procedure | None, *, viewer,
     investigation findings are internal working papers (what an applicant must act on is
     shown on their task, see ``step_before``)."""
     visibility = visibility or _masking_all(case)
+    entries = AuditEntry.objects.filter(case=case).select_related("actor", "task")
+    if visibility.restricted:
+        # Seen only through tasks: the entries of the steps its tasks declare, and its own.
+        entries = [entry for entry in entries.order_by("at", "pk")
+                   if entry.actor_id == viewer.pk
+                   or (entry.task_id and visibility.shows_step(entry.task.spec_name,
+                                                               entry.task_id))]
+    else:
+        entries = entries.order_by("at", "pk")
     return [_history_entry(entry, procedure, details=staff or entry.actor_id == viewer.pk,
                            visibility=visibility)
-            for entry in AuditEntry.objects.filter(case=case).select_related("actor", "task")
-            .order_by("at", "pk")]
+            for entry in entries]
 
 
 def step_before(task: HumanTask, procedure: Procedure | None, *,
@@ -357,7 +367,8 @@ def step_before(task: HumanTask, procedure: Procedure | None, *,
     entry = (AuditEntry.objects.filter(case=task.case_id, action=AuditAction.COMPLETED,
                                        at__lte=task.created_at)
              .exclude(task=task).select_related("actor", "task").order_by("-at", "-pk").first())
-    if entry is None:
+    if entry is None or (visibility is not None and entry.task_id
+                         and not visibility.shows_step(entry.task.spec_name, entry.task_id)):
         return None
     return _history_entry(entry, procedure, details=True,
                           visibility=visibility or _masking_all(task.case))
@@ -416,11 +427,13 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
     open_tasks = open_tasks_of_case(case)
     if reveal is None:
         reveal = user_may_see_identity(user, case, open_tasks)
-    staff = is_staff_member(user)
     # Bank accounts, diagnoses and certificates: in full only for the applicant and those
-    # deciding (engine.visibility); ``reveal`` above is the ID-number rule.
+    # deciding (engine.visibility); ``reveal`` above is the ID-number rule. A user who sees
+    # the case only through tasks sees only what those tasks declare.
     visibility = case_viewer(user, case)
-    attachments = list(case.attachments.select_related("task", "uploaded_by").defer("content"))
+    staff = is_staff_member(user)
+    attachments = [a for a in case.attachments.select_related("task", "uploaded_by")
+                   .defer("content") if visibility.shows_attachment(a)]
     for attachment in attachments:
         attachment.hidden = not visibility.sees_attachment(attachment)
     return {
@@ -433,12 +446,15 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
         "clocks": case_clock_statuses(case),  # engine.clocks: deadlines on the whole case
         "history": case_history(case, procedure, viewer=user, staff=staff,
                                 visibility=visibility),
-        "documents": list(document_list_for_case(case)),
+        "documents": [d for d in document_list_for_case(case)
+                      if visibility.shows_document(d.doc_type)],
         "attachments": attachments,
-        # The one-grant-a-year rule is a matter for the staff deciding, not the applicant.
+        # The one-grant-a-year rule is a matter for the staff deciding, not the applicant
+        # (nor a department that sees the case only through its task).
         "warnings": grant_warnings(case, procedure) + (
             list(procedure.case_notices(case.data))
-            if procedure is not None and procedure.case_notices else []) if staff else [],
+            if procedure is not None and procedure.case_notices else [])
+        if staff and not visibility.restricted else [],
     }
 
 
