@@ -151,6 +151,15 @@ class CaseViewer:
         return (task_pk is not None and task_pk in self.task_pks) or any(
             spec_name in view.steps for view in self._views())
 
+    def for_step(self, spec_name: str, task_pk: int | None = None) -> "CaseViewer":
+        """The view of what was submitted at a step the user may read (``shows_step``):
+        all of that step's form, sensitive items still masked."""
+        if self.task_scope is None or not self.shows_step(spec_name, task_pk):
+            return self
+        from dataclasses import replace
+
+        return replace(self, task_scope=None)
+
     def shows_document(self, doc_type_code: str) -> bool:
         if self.task_scope is None:
             return True

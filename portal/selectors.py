@@ -333,7 +333,7 @@ def _history_entry(entry: AuditEntry, procedure: Procedure | None, *,
         except LookupError:
             form_class = None
         rows = form_rows(form_class, entry.data.get("form", {}), reveal=False, skip_empty=True,
-                         visibility=visibility)
+                         visibility=visibility.for_step(entry.task.spec_name, entry.task_id))
     actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else "系统"
     return HistoryEntry(at=entry.at, actor=actor, action=entry.get_action_display(),
                         summary=entry.summary, rows=rows)
