@@ -210,14 +210,17 @@ def unit_paths_containing(village_path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
-def staff_over_village(village_path: str, *, role: str | None = None) -> QuerySet:
-    """Active users holding ``role`` (any role when None) at a unit containing the village:
-    ``_own_offered_q`` read the other way round."""
+def staff_over_village(village_path: str, *, role: str | None = None,
+                       reach: str | None = None) -> QuerySet:
+    """Active users holding ``role`` (any role when None; of that ``reach`` when given) at a
+    unit containing the village: ``_own_offered_q`` read the other way round."""
     from django.contrib.auth import get_user_model
 
     q = Q(role_assignments__unit__path__in=unit_paths_containing(village_path))
     if role:
         q &= Q(role_assignments__role_id=role)
+    if reach:
+        q &= Q(role_assignments__role__reach=reach)
     return get_user_model().objects.filter(q, is_active=True).distinct()
 
 

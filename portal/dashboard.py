@@ -108,11 +108,12 @@ def dashboard_figures(*, county: Unit, now: datetime, viewer=None) -> dict:
         "average_label": duration_label(d.average),
     } for d in durations]
     local = timezone.localtime(now)
-    # Open steps whose due time crossed a year without holiday data (engine.calendar).
+    # Open steps whose due time crossed a year without holiday data (engine.calendar). Not
+    # scoped to the reader: it is the county's own setting the supervisor must complete, a
+    # number that names no case, of every procedure the calendar counts deadlines for.
     calendar_warnings = [{"year": year, "tasks": count,
                           "label": f"{year}年节假日未配置：{count}项待办的办理时限暂按周一至周五计算"}
-                         for year, count in uncertain_task_counts(county=county,
-                                                                  viewer=viewer).items()]
+                         for year, count in uncertain_task_counts(county=county).items()]
     return {
         "county": county.name,
         "generated_at": local.isoformat(timespec="seconds"),

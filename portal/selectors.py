@@ -20,6 +20,7 @@ from engine.models import (
     AuditEntry,
     Case,
     HumanTask,
+    RoleReach,
     TaskStatus,
     Unit,
     UnitLevel,
@@ -518,7 +519,10 @@ def task_action_context(user, task: HumanTask) -> dict:
         return {}
     from engine.selectors import staff_over_village
 
-    staff = list(staff_over_village(task.village_path).exclude(pk=user.pk).order_by("username"))
+    # Delegates and added signers must see the case: the bureau's own staff over it (an
+    # outside body sees a case only through a task of its own).
+    staff = list(staff_over_village(task.village_path, reach=RoleReach.PROCEDURE)
+                 .exclude(pk=user.pk).order_by("username"))
     return {
         "returnable": [s for s in returnable_steps(task.case) if s.task_id != task.task_id],
         "transfer_to": list(staff_over_village(task.village_path, role=task.lane)
