@@ -63,20 +63,13 @@ def is_staff_member(user) -> bool:
 
 def _definitions_naming_roles() -> dict[str, set[int]]:
     """Role code → ids of the definition versions whose diagram names it. Computed in Python
-    (a JSON "contains" is not portable to SQLite); one small query per request."""
+    (a JSON "contains" is not portable to SQLite): one small query each time the rule is
+    built, never cached, so a version deployed meanwhile counts at once."""
     by_role: dict[str, set[int]] = {}
     for pk, roles in ProcessDefinition.objects.values_list("pk", "roles"):
         for role in roles or ():
             by_role.setdefault(role, set()).add(pk)
     return by_role
-
-
-def _definitions_naming(user, role: str) -> set[int]:
-    cached = getattr(user, "_definitions_by_role", None)
-    if cached is None:
-        cached = _definitions_naming_roles()
-        user._definitions_by_role = cached
-    return cached.get(role, set())
 
 
 def _proxies_for_applicant(assignment: RoleAssignment) -> bool:
@@ -93,13 +86,13 @@ def _task_stake_q(person) -> Q:
     return q
 
 
-def _procedure_role_q(person, asking_user) -> Q:
+def _procedure_role_q(person, by_role: dict[str, set[int]]) -> Q:
     """Cases of the procedures naming one of ``person``'s bureau roles, within that role's
     unit; plus, for village staff, the cases filed on behalf in their village."""
     q = Q(pk__in=[])
     for assignment in role_assignments(person):
         if assignment.role.reach == RoleReach.PROCEDURE:
-            definitions = _definitions_naming(asking_user, assignment.role_id)
+            definitions = by_role.get(assignment.role_id, set())
             if definitions:
                 q |= Q(village_path__startswith=assignment.unit.path,
                        definition_id__in=sorted(definitions))
@@ -108,10 +101,15 @@ def _procedure_role_q(person, asking_user) -> Q:
     return q
 
 
-def _staff_reach_q(person, asking_user) -> Q:
+def _staff_reach_q(person, by_role: dict[str, set[int]]) -> Q:
     """Cases ``person`` sees as staff: through a bureau role or through a task."""
     tasks = HumanTask.objects.filter(case=OuterRef("pk")).filter(_task_stake_q(person))
-    return _procedure_role_q(person, asking_user) | Q(Exists(tasks))
+    return _procedure_role_q(person, by_role) | Q(Exists(tasks))
+
+
+def _people(user) -> list:
+    """The user and whom they substitute for today (代理)."""
+    return [user, *principals_of(user)]
 
 
 def case_visible_q(user) -> Q:
@@ -119,9 +117,11 @@ def case_visible_q(user) -> Q:
     if not user.is_authenticated:
         return Q(pk__in=[])
     copies = CaseCopy.objects.filter(case=OuterRef("pk"), user=user)
-    q = Q(applicant=user) | Q(created_by=user) | Q(Exists(copies)) | _staff_reach_q(user, user)
-    for principal in principals_of(user):
-        q |= _staff_reach_q(principal, user)
+    q = Q(applicant=user) | Q(created_by=user) | Q(Exists(copies))
+    # Not cached on the user: a deploy during a long-lived process adds definitions.
+    by_role = _definitions_naming_roles()
+    for person in _people(user):
+        q |= _staff_reach_q(person, by_role)
     return q
 
 
@@ -136,9 +136,10 @@ def case_staff_q(user) -> Q:
     without the applicant's and a copy's read access."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    q = _staff_reach_q(user, user)
-    for principal in principals_of(user):
-        q |= _staff_reach_q(principal, user)
+    by_role = _definitions_naming_roles()
+    q = Q(pk__in=[])
+    for person in _people(user):
+        q |= _staff_reach_q(person, by_role)
     return q
 
 
@@ -148,9 +149,10 @@ def case_full_view_q(user) -> Q:
     if not user.is_authenticated:
         return Q(pk__in=[])
     copies = CaseCopy.objects.filter(case=OuterRef("pk"), user=user)
-    q = Q(applicant=user) | Q(created_by=user) | Q(Exists(copies)) | _procedure_role_q(user, user)
-    for principal in principals_of(user):
-        q |= _procedure_role_q(principal, user)
+    q = Q(applicant=user) | Q(created_by=user) | Q(Exists(copies))
+    by_role = _definitions_naming_roles()
+    for person in _people(user):
+        q |= _procedure_role_q(person, by_role)
     return q
 
 
@@ -239,9 +241,10 @@ def user_has_procedure_role(user, case: Case) -> bool:
     copies of it (抄送)."""
     if not user.is_authenticated:
         return False
-    q = _procedure_role_q(user, user)
-    for principal in principals_of(user):
-        q |= _procedure_role_q(principal, user)
+    by_role = _definitions_naming_roles()
+    q = Q(pk__in=[])
+    for person in _people(user):
+        q |= _procedure_role_q(person, by_role)
     return Case.objects.filter(pk=case.pk).filter(q).exists()
 
 

@@ -171,3 +171,41 @@ def test_the_dashboard_counts_only_what_its_reader_sees(demo, applicant, village
     seen = open_cases_by_township(county=demo, viewer=supervisor)
     assert seen == {(township.pk, "temporary_relief"): 1}
     assert open_cases_by_township(county=demo, viewer=_user("wucheng_dept_police")) == {}
+
+
+def test_an_edited_diagram_changes_who_sees_its_new_cases(demo, village, village_staff,
+                                                          township_staff, county_staff):
+    from pathlib import Path
+
+    from engine.services import case_start, definition_deploy
+
+    xml = (Path(__file__).parents[1] / "data" / "calendar" / "five_days.bpmn").read_text(
+        encoding="utf-8")
+    first = definition_deploy(key="five_days", name="五个工作日", bpmn_xml=xml, dmn_xmls=[])
+    assert first.roles == ["township_staff"]
+    old = case_start(procedure="five_days", title="五个工作日", village=village,
+                     applicant_name="张建国", data={}, started_by=village_staff)
+    assert old in case_list_for_user(user=township_staff)
+    assert old not in case_list_for_user(user=county_staff)
+    # The county moves the step to its own staff: new cases are theirs to see, old ones not.
+    edited = definition_deploy(key="five_days", name="五个工作日", dmn_xmls=[],
+                               bpmn_xml=xml.replace('name="township_staff"',
+                                                    'name="county_staff"'))
+    assert edited.roles == ["county_staff"]
+    new = case_start(procedure="five_days", title="五个工作日", village=village,
+                     applicant_name="张建国", data={}, started_by=village_staff)
+    assert new in case_list_for_user(user=county_staff)
+    assert old not in case_list_for_user(user=county_staff)
+    assert new not in case_list_for_user(user=township_staff)
+
+
+def test_the_migration_computes_the_same_roles_as_deploy(demo):
+    import importlib
+
+    from engine.models import ProcessDefinition
+    from engine.validation import definition_roles
+
+    migration = importlib.import_module("engine.migrations.0020_visibility")
+    for definition in ProcessDefinition.objects.all():
+        assert migration._roles(definition.bpmn_xml) == definition_roles(definition.bpmn_xml) \
+            == definition.roles, definition.key
