@@ -330,14 +330,19 @@ def tasks_due_recount(*, year: int, county=None) -> list[int]:
     return recounted
 
 
-def uncertain_task_counts(*, county) -> dict[int, int]:
-    """{year: open tasks of the county whose due time crossed that unknown year}."""
+def uncertain_task_counts(*, county, viewer=None) -> dict[int, int]:
+    """{year: open tasks of the county whose due time crossed that unknown year}; with
+    ``viewer``, only tasks of cases that user sees."""
     from .models import CaseStatus, HumanTask, TaskStatus
 
+    tasks = HumanTask.objects.filter(status=TaskStatus.OPEN, case__status=CaseStatus.RUNNING,
+                                     village_path__startswith=county.path)
+    if viewer is not None:
+        from .selectors import case_visible_exists
+
+        tasks = tasks.filter(case_visible_exists(viewer))
     counts: dict[int, int] = {}
-    for years in (HumanTask.objects.filter(status=TaskStatus.OPEN,
-                                           case__status=CaseStatus.RUNNING,
-                                           village_path__startswith=county.path)
+    for years in (tasks
                   .exclude(due_uncertain_years=[])
                   .values_list("due_uncertain_years", flat=True)):
         for year in years:

@@ -157,14 +157,19 @@ def case_clock_statuses(case: Case, now=None) -> list[ClockStatus]:
     return clock_statuses_by_case([case.pk], now).get(case.pk, [])
 
 
-def overdue_clocks(now=None, *, within=None):
+def overdue_clocks(now=None, *, within=None, viewer=None):
     """Running clocks of running cases whose deadline has passed (for the sweep and the
-    supervisors' dashboard); ``within``: only cases of that unit's jurisdiction."""
+    supervisors' dashboard); ``within``: only cases of that unit's jurisdiction; ``viewer``:
+    only cases that user sees (``engine.selectors.case_visible_q``)."""
     now = now or timezone.now()
     clocks = CaseClock.objects.filter(stopped_at__isnull=True, deadline__lte=now,
                                       case__status=CaseStatus.RUNNING)
     if within is not None:
         clocks = clocks.filter(case__village_path__startswith=within.path)
+    if viewer is not None:
+        from .selectors import case_visible_exists
+
+        clocks = clocks.filter(case_visible_exists(viewer))
     return clocks
 
 

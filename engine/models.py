@@ -70,16 +70,29 @@ class Unit(models.Model):
         return self.ancestor_at(UnitLevel.COUNTY)
 
 
+class RoleReach(models.TextChoices):
+    """Which cases a role's holders see (engine.selectors ``case_visible_q``)."""
+
+    # The bureau's own roles: every case within the holder's unit of a procedure whose
+    # diagram names the role (``ProcessDefinition.roles``).
+    PROCEDURE = "procedure", "辖区内本角色参与流程的全部案件"
+    # Everyone else (departments, assessors, providers, supervising units): only the cases
+    # where the role has or had a task. The default, so a new role sees least.
+    TASK = "task", "仅本角色有（或曾有）任务的案件"
+
+
 class Role(models.Model):
     """A role that BPMN lanes name (``township_staff``, ``department:公安`` ...).
 
-    ``level`` says which unit of the case's village the role's candidate jurisdiction is.
+    ``level`` says which unit of the case's village the role's candidate jurisdiction is;
+    ``reach`` which of those cases its holders see at all.
     """
 
     code = models.CharField(max_length=60, primary_key=True)
     name = models.CharField(max_length=60)
     level = models.CharField(max_length=10, choices=UnitLevel.choices, blank=True,
                              help_text="empty for the applicant role")
+    reach = models.CharField(max_length=10, choices=RoleReach.choices, default=RoleReach.TASK)
 
     def __str__(self):
         return self.name
@@ -126,6 +139,10 @@ class ProcessDefinition(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     deployed_at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
+    # Role codes the diagram's user tasks are offered to (their lanes, or a literal
+    # ``candidate_role``), computed on deploy: holders of a ``RoleReach.PROCEDURE`` role see
+    # this version's cases only if it is listed, so an edited diagram changes who sees what.
+    roles = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["key", "-version"]

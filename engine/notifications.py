@@ -6,9 +6,11 @@ configured channel, and enqueues each delivery on commit: nothing is sent inside
 request, and a rolled-back action sends nothing. Each channel is its own Celery task, so a
 failing SMS gateway retries without holding back the email.
 
-Who may urge or copy is jurisdiction, as everywhere else (``engine.selectors``): a user may
-act on a case whose village lies within one of their units. A CC recipient gets read access
-to the case (``case_list_for_user`` includes copied cases) but no jurisdiction over it.
+Who may urge or copy follows the visibility rule, as everywhere else (``engine.selectors``):
+staff who see the case as staff may urge (a department only a case where it has or had a
+task); only the procedure's own bureau roles may copy it, and only to bureau staff. A CC
+recipient gets read access to the case (``case_list_for_user`` includes copied cases) but no
+jurisdiction over it.
 """
 import logging
 import re
@@ -40,6 +42,7 @@ from .models import (
     NotificationDelivery,
     NotificationKind,
     Role,
+    RoleReach,
     Substitution,
     TaskStatus,
     UnitLevel,
@@ -51,6 +54,7 @@ from .selectors import (
     staff_over_village,
     unit_paths_containing,
     user_has_jurisdiction,
+    user_has_procedure_role,
 )
 
 logger = logging.getLogger(__name__)
@@ -313,13 +317,17 @@ def task_handlers(task: HumanTask) -> list:
     return list(task_offered_users(task))
 
 
-def _require_jurisdiction(user, case_pk: int, what: str) -> Case:
-    """404 for cases the user may not see, 403 for applicants and copy-only readers."""
+def _require_jurisdiction(user, case_pk: int, what: str, *, whole_case: bool = False) -> Case:
+    """404 for cases the user may not see, 403 for applicants and copy-only readers.
+    ``whole_case``: only staff of the procedure's own roles (a department that sees the case
+    through its task may not pass it on)."""
     case = case_get_for_user(user, case_pk)
     if not is_staff_member(user):
         raise PermissionDenied(f"只有经办人员可以{what}")
     if not user_has_jurisdiction(user, case):
         raise PermissionDenied(f"该案件不在您的辖区内，不能{what}")
+    if whole_case and not user_has_procedure_role(user, case):
+        raise PermissionDenied(f"只有本事项的经办人员可以{what}")
     return case
 
 
@@ -382,6 +390,9 @@ def copy_recipients_allowed(*, user, case: Case) -> QuerySet:
     q = Q(role_assignments__unit__path__in=unit_paths_containing(case.village_path))
     for assignment in role_assignments(user):
         q |= Q(role_assignments__unit__path__startswith=assignment.unit.path)
+    # A copy shows the whole case: only to the bureau's own staff, never to a department or
+    # another outside body (they see a case only through a task of theirs).
+    q &= Q(role_assignments__role__reach=RoleReach.PROCEDURE)
     return (get_user_model().objects.filter(q, is_active=True).exclude(pk=user.pk)
             .distinct().order_by("username"))
 
@@ -389,7 +400,8 @@ def copy_recipients_allowed(*, user, case: Case) -> QuerySet:
 def copy_roles_available(case: Case) -> QuerySet[Role]:
     """Roles held by somebody over the case's village (what "抄送给角色" can name)."""
     return (Role.objects.filter(
-        roleassignment__unit__path__in=unit_paths_containing(case.village_path))
+        roleassignment__unit__path__in=unit_paths_containing(case.village_path),
+        reach=RoleReach.PROCEDURE)
         .exclude(code=APPLICANT_ROLE).distinct().order_by("code"))
 
 
@@ -400,7 +412,7 @@ def case_copy_send(*, user, case_pk: int, recipients: Iterable,
     users holding that role at a unit containing the case's village. Every recipient must be
     within the sender's jurisdiction (``copy_recipients_allowed``). Users who already have a
     copy are not sent another. Returns the new copies."""
-    case = _require_jurisdiction(user, case_pk, "抄送")
+    case = _require_jurisdiction(user, case_pk, "抄送", whole_case=True)
     case = Case.objects.select_for_update().get(pk=case.pk)
     comment = comment.strip()[:500]
     users, roles = {}, []

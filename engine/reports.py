@@ -7,13 +7,17 @@ indexes limited to open rows (``case_open_by_village``, ``open_task_due``), hand
 from ``StepStat``, a running sum bumped in the transaction that completes each task
 (``step_stat_record``). Nothing here knows a procedure: rows are keyed by the procedure key
 and the BPMN step, and the caller labels them. Jurisdiction is the same materialised-path
-prefix test as ``engine.selectors``.
+prefix test as ``engine.selectors``. With ``viewer`` only what that user sees is
+counted: cases and steps through ``engine.selectors.case_visible_q``, handling times only for
+the procedures and units where the user holds one of the procedure's own roles
+(``engine.selectors.procedure_reach``), so a dashboard never counts what its reader may not
+see.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from .models import Case, CaseStatus, HumanTask, StepStat, TaskStatus, Unit
@@ -39,12 +43,20 @@ class StepDuration:
     average: timedelta
 
 
-def _within(queryset: QuerySet, unit: Unit) -> QuerySet:
+def _within(queryset: QuerySet, unit: Unit, viewer=None) -> QuerySet:
     # An unsaved unit (or one before ``unit_create`` gave it its path) has path "", which
     # every path starts with: refuse rather than report the whole country.
     if not unit.path:
         raise ValueError(f"{unit} has no materialised path")
-    return queryset.filter(village_path__startswith=unit.path)
+    queryset = queryset.filter(village_path__startswith=unit.path)
+    if viewer is not None:
+        from .selectors import case_visible_exists, case_visible_q
+
+        if queryset.model is Case:
+            queryset = queryset.filter(case_visible_q(viewer))
+        else:
+            queryset = queryset.filter(case_visible_exists(viewer))
+    return queryset
 
 
 def _by_township_and_procedure(queryset: QuerySet, name: str) -> dict[TownshipProcedure, int]:
@@ -62,30 +74,39 @@ def _by_township_and_procedure(queryset: QuerySet, name: str) -> dict[TownshipPr
     return counts
 
 
-def open_cases_by_township(*, county: Unit) -> dict[TownshipProcedure, int]:
+def open_cases_by_township(*, county: Unit, viewer=None) -> dict[TownshipProcedure, int]:
     """Open cases (not concluded) per township and procedure, within ``county``. The township
     of a case is its village's parent."""
-    cases = _within(Case.objects.filter(status__in=OPEN_CASE_STATUSES), county)
+    cases = _within(Case.objects.filter(status__in=OPEN_CASE_STATUSES), county, viewer)
     return _by_township_and_procedure(cases, "open_cases")
 
 
-def overdue_tasks_by_township(*, county: Unit, now: datetime) -> dict[TownshipProcedure, int]:
+def overdue_tasks_by_township(*, county: Unit, now: datetime,
+                              viewer=None) -> dict[TownshipProcedure, int]:
     """Open steps past their deadline (``due_at < now``, 超时件) per township and procedure,
     within ``county``. Steps without a deadline are never overdue."""
     tasks = _within(HumanTask.objects.filter(status=TaskStatus.OPEN, due_at__lt=now,
-                                             case__status__in=LATE_CASE_STATUSES), county)
+                                             case__status__in=LATE_CASE_STATUSES), county,
+                    viewer)
     return _by_township_and_procedure(tasks, "overdue_tasks")
 
 
-def step_durations(*, county: Unit) -> list[StepDuration]:
+def step_durations(*, county: Unit, viewer=None) -> list[StepDuration]:
     """Average handling time of each step (created → completed) over the completed tasks
     within ``county`` (or a township), per procedure and step; slowest first within a
     procedure. Cancelled tasks (ended unhandled: by a boundary timer, a return for
     supplements, a withdrawal or a voided case) are not counted. Read from ``StepStat``."""
     if not county.path:
         raise ValueError(f"{county} has no materialised path")
-    rows = (StepStat.objects.filter(unit_path__startswith=county.path)
-            .values("procedure", "spec_name", "title")
+    stats = StepStat.objects.filter(unit_path__startswith=county.path)
+    if viewer is not None:
+        from .selectors import procedure_reach
+
+        reach = Q(pk__in=[])
+        for unit_path, procedures in procedure_reach(viewer):
+            reach |= Q(unit_path__startswith=unit_path, procedure__in=sorted(procedures))
+        stats = stats.filter(reach)
+    rows = (stats.values("procedure", "spec_name", "title")
             .annotate(count=Sum("completed"), seconds=Sum("total_seconds")))
     durations = [StepDuration(procedure=row["procedure"], spec_name=row["spec_name"],
                               title=row["title"], completed=row["count"],

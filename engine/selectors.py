@@ -1,15 +1,32 @@
 """Reads, always scoped to the user asking.
 
-Jurisdiction is enforced by query scoping rather than per-object permissions: a user holds
-roles at units (``RoleAssignment``); a case in village V is visible to a staff user iff one of
-their units' materialised paths is a prefix of V's path, and a task is offered to them iff
-additionally its lane is the role they hold there. Scoping every query this way means a new
-case needs no permission rows, and a reassigned user sees the right cases at once.
-Applicants see only cases they filed (``Case.applicant``).
+Visibility is declared, not implied. A user sees a case when they are
 
-Every lookup by primary key goes through ``*_get_for_user``: outsiders get 404 (they must not
-learn the case exists), insiders who may look but not act get 403 from the caller.
+* its applicant (or filed it; village staff of the village for a case filed on behalf of
+  someone without an account, 村委会代办 — they answer its applicant steps);
+* sent a copy of it (抄送);
+* a holder of one of the **procedure's own roles** within the case's jurisdiction: a role of
+  reach ``RoleReach.PROCEDURE`` (the bureau's village, township and county roles) held at a
+  unit whose materialised path is a prefix of the case's village path, where the case's
+  diagram version names the role (``ProcessDefinition.roles``, computed on deploy);
+* someone who holds or held one of its **tasks**: assigned, completed, delegated it, or a task
+  was offered to a role they hold within the case's jurisdiction, in any status. This is the
+  only way in for roles of reach ``RoleReach.TASK`` (departments, assessor, provider,
+  supervising unit, and any role added later);
+* or the substitute (代理) today of someone who sees it through the last two rules.
+
+``case_visible_q`` is that rule as one query filter (``Exists`` subqueries, no joins, so a
+300k-case table needs no ``DISTINCT``); every read and write path uses it or
+``case_get_for_user``. *What* of a visible case a user sees is ``engine.visibility``
+(``case_viewer``): users who see it only through tasks see only the fields their tasks
+declare. An API reuses these two functions.
+
+A task is offered to a user iff its lane is a role they hold at a unit containing the case's
+village (``_own_offered_q``). Every lookup by primary key goes through ``*_get_for_user``:
+outsiders get 404 (they must not learn the case exists), insiders who may look but not act
+get 403 from the caller.
 """
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -22,7 +39,9 @@ from .models import (
     Document,
     DocumentStatus,
     HumanTask,
+    ProcessDefinition,
     RoleAssignment,
+    RoleReach,
     TaskStatus,
     UnitLevel,
 )
@@ -42,11 +61,126 @@ def is_staff_member(user) -> bool:
     return bool(role_assignments(user))
 
 
-def _jurisdiction_q(user, field: str = "village_path") -> Q:
-    q = Q(pk__in=[])
-    for assignment in role_assignments(user):
-        q |= Q(**{f"{field}__startswith": assignment.unit.path})
+def _definitions_naming_roles() -> dict[str, set[int]]:
+    """Role code → ids of the definition versions whose diagram names it. Computed in Python
+    (a JSON "contains" is not portable to SQLite): one small query each time the rule is
+    built, never cached, so a version deployed meanwhile counts at once."""
+    by_role: dict[str, set[int]] = {}
+    for pk, roles in ProcessDefinition.objects.values_list("pk", "roles"):
+        for role in roles or ():
+            by_role.setdefault(role, set()).add(pk)
+    return by_role
+
+
+def _proxies_for_applicant(assignment: RoleAssignment) -> bool:
+    """Village staff answer the applicant's steps of a case filed on behalf (村委会代办)."""
+    return assignment.unit.level == UnitLevel.VILLAGE or assignment.role_id == "village_staff"
+
+
+def _task_stake_q(person) -> Q:
+    """Tasks (any status) that ``person`` holds or held, or that were offered to a role they
+    hold within the case's jurisdiction: a ``HumanTask`` filter."""
+    q = Q(assignee=person) | Q(completed_by=person) | Q(delegated_by=person)
+    for assignment in role_assignments(person):
+        q |= Q(lane=assignment.role_id, village_path__startswith=assignment.unit.path)
     return q
+
+
+def _procedure_role_q(person, by_role: dict[str, set[int]]) -> Q:
+    """Cases of the procedures naming one of ``person``'s bureau roles, within that role's
+    unit; plus, for village staff, the cases filed on behalf in their village."""
+    q = Q(pk__in=[])
+    for assignment in role_assignments(person):
+        if assignment.role.reach == RoleReach.PROCEDURE:
+            definitions = by_role.get(assignment.role_id, set())
+            if definitions:
+                q |= Q(village_path__startswith=assignment.unit.path,
+                       definition_id__in=sorted(definitions))
+        if _proxies_for_applicant(assignment):
+            q |= Q(applicant__isnull=True, village_path__startswith=assignment.unit.path)
+    return q
+
+
+def _staff_reach_q(person, by_role: dict[str, set[int]]) -> Q:
+    """Cases ``person`` sees as staff: through a bureau role or through a task."""
+    tasks = HumanTask.objects.filter(case=OuterRef("pk")).filter(_task_stake_q(person))
+    return _procedure_role_q(person, by_role) | Q(Exists(tasks))
+
+
+def _people(user) -> list:
+    """The user and whom they substitute for today (代理)."""
+    return [user, *principals_of(user)]
+
+
+def case_visible_q(user) -> Q:
+    """The one visibility rule (module docstring) as a ``Case`` filter."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    copies = CaseCopy.objects.filter(case=OuterRef("pk"), user=user)
+    q = Q(applicant=user) | Q(created_by=user) | Q(Exists(copies))
+    # Not cached on the user: a deploy during a long-lived process adds definitions.
+    by_role = _definitions_naming_roles()
+    for person in _people(user):
+        q |= _staff_reach_q(person, by_role)
+    return q
+
+
+def procedure_reach(user) -> list[tuple[str, set[str]]]:
+    """(unit path, procedure keys) where the user, or whom they substitute for today, holds
+    one of the procedure's own roles (reach ``RoleReach.PROCEDURE``): for figures that are
+    not rows of a case, such as handling times (``engine.reports.step_durations``)."""
+    if not user.is_authenticated:
+        return []
+    by_role = _definitions_naming_roles()
+    keys = dict(ProcessDefinition.objects.values_list("pk", "key"))
+    reach = []
+    for person in _people(user):
+        for assignment in role_assignments(person):
+            if assignment.role.reach == RoleReach.PROCEDURE:
+                procedures = {keys[pk] for pk in by_role.get(assignment.role_id, ())}
+                if procedures:
+                    reach.append((assignment.unit.path, procedures))
+    return reach
+
+
+def case_visible_exists(user, case_field: str = "case_id") -> Exists:
+    """For rows that belong to a case (tasks, clocks, documents): "the user sees its case",
+    as an ``Exists`` to filter them by without a join."""
+    return Exists(Case.objects.filter(case_visible_q(user), pk=OuterRef(case_field)))
+
+
+def case_staff_q(user) -> Q:
+    """Cases the user may work on as staff (urge, copy, be delegated to, sign): the rule
+    without the applicant's and a copy's read access."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    by_role = _definitions_naming_roles()
+    q = Q(pk__in=[])
+    for person in _people(user):
+        q |= _staff_reach_q(person, by_role)
+    return q
+
+
+def case_full_view_q(user) -> Q:
+    """Cases the user sees as a whole (their own, a copy, or through a bureau role); on the
+    others they see only what their tasks declare (``engine.visibility``)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    copies = CaseCopy.objects.filter(case=OuterRef("pk"), user=user)
+    q = Q(applicant=user) | Q(created_by=user) | Q(Exists(copies))
+    by_role = _definitions_naming_roles()
+    for person in _people(user):
+        q |= _procedure_role_q(person, by_role)
+    return q
+
+
+def task_stakes(user, case: Case) -> list[tuple[int, str]]:
+    """(task pk, step id) of the tasks of ``case`` through which the user (or whom they
+    substitute for today) sees it: tasks they hold or held, or offered to their roles."""
+    q = _task_stake_q(user)
+    for principal in principals_of(user):
+        q |= _task_stake_q(principal)
+    return list(case.tasks.filter(q).values_list("pk", "spec_name"))
 
 
 def principals_of(user) -> list:
@@ -101,37 +235,52 @@ def unit_paths_containing(village_path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
-def staff_over_village(village_path: str, *, role: str | None = None) -> QuerySet:
-    """Active users holding ``role`` (any role when None) at a unit containing the village:
-    ``_own_offered_q`` read the other way round."""
+def staff_over_village(village_path: str, *, role: str | None = None,
+                       reach: str | None = None) -> QuerySet:
+    """Active users holding ``role`` (any role when None; of that ``reach`` when given) at a
+    unit containing the village: ``_own_offered_q`` read the other way round."""
     from django.contrib.auth import get_user_model
 
     q = Q(role_assignments__unit__path__in=unit_paths_containing(village_path))
     if role:
         q &= Q(role_assignments__role_id=role)
+    if reach:
+        q &= Q(role_assignments__role__reach=reach)
     return get_user_model().objects.filter(q, is_active=True).distinct()
 
 
 def user_has_jurisdiction(user, case: Case) -> bool:
-    """Does one of the user's units contain the case's village? (Read access through a CC
-    copy is not jurisdiction.)"""
-    return any(case.village_path.startswith(a.unit.path) for a in role_assignments(user))
+    """May the user work on the case as staff (urge, copy, receive a delegation or a
+    signature)? The visibility rule without the applicant's and a copy's read access:
+    external roles only on cases where they have or had a task."""
+    if not user.is_authenticated:
+        return False
+    return Case.objects.filter(pk=case.pk).filter(case_staff_q(user)).exists()
+
+
+def user_has_procedure_role(user, case: Case) -> bool:
+    """Does the user (or whom they substitute for today) hold one of the case procedure's
+    own bureau roles over the case's village? Such staff see the whole case and may send
+    copies of it (抄送)."""
+    if not user.is_authenticated:
+        return False
+    by_role = _definitions_naming_roles()
+    q = Q(pk__in=[])
+    for person in _people(user):
+        q |= _procedure_role_q(person, by_role)
+    return Case.objects.filter(pk=case.pk).filter(q).exists()
 
 
 def case_list_for_user(*, user) -> QuerySet[Case]:
     if not user.is_authenticated:
         return Case.objects.none()
-    # A CC copy (抄送) grants read access; acting still needs jurisdiction. EXISTS rather
-    # than a join to the copies: no duplicate rows, so no DISTINCT over wide rows.
-    copied = Exists(CaseCopy.objects.filter(case=OuterRef("pk"), user=user))
-    return (Case.objects.filter(_jurisdiction_q(user) | Q(applicant=user) | Q(copied))
-            .select_related("village", "definition"))
+    return Case.objects.filter(case_visible_q(user)).select_related("village", "definition")
 
 
 def case_get_for_user(user, pk) -> Case:
     try:
         return case_list_for_user(user=user).get(pk=pk)
-    except (Case.DoesNotExist, ValueError):
+    except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("案件不存在") from None
 
 
@@ -195,9 +344,13 @@ def document_get_for_user(user, uuid) -> Document:
         document = Document.objects.select_related("case").get(uuid=uuid)
     except (Document.DoesNotExist, ValueError):
         raise Http404("文书不存在") from None
-    case_get_for_user(user, document.case_id)
+    case = case_get_for_user(user, document.case_id)
     if document.status != DocumentStatus.READY:
         raise Http404("文书尚未生成")
+    from .visibility import case_viewer
+
+    if not case_viewer(user, case).shows_document(document.doc_type):
+        raise PermissionDenied("该文书不在您办理事项所需的范围内")
     return document
 
 
@@ -222,5 +375,9 @@ def attachment_get_for_user(user, uuid) -> Attachment:
         attachment = Attachment.objects.get(uuid=uuid)
     except (Attachment.DoesNotExist, ValueError):
         raise Http404("附件不存在") from None
-    case_get_for_user(user, attachment.case_id)
+    case = case_get_for_user(user, attachment.case_id)
+    from .visibility import case_viewer
+
+    if not case_viewer(user, case).sees_attachment(attachment):
+        raise PermissionDenied("该材料仅审批人员和申请人本人可以查看")
     return attachment

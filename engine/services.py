@@ -116,6 +116,7 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
     FEEL (as dmn-js writes them) are stored translated into the engine's expressions.
     """
     from .feel import FeelError, dmn_translate_feel
+    from .validation import definition_roles
 
     translated = []
     for dmn in dmn_xmls:
@@ -142,7 +143,7 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
         key=key, name=name, county=county, version=version, process_id=process_id,
         bpmn_xml=bpmn_xml,
         dmn_xml=list(dmn_xmls), content_hash=content_hash, spec_json=spec_json,
-        deployed_by=deployed_by, comment=comment,
+        deployed_by=deployed_by, comment=comment, roles=definition_roles(bpmn_xml),
     )
     definition.full_clean()
     definition.save()

@@ -248,6 +248,34 @@ def lanes_of(root) -> dict[str, str]:
     return lanes
 
 
+def definition_roles(bpmn_xml: str) -> list[str]:
+    """The role codes a diagram's user tasks are offered to: each task's literal
+    ``candidate_role``, else its lane (sorted, without duplicates). A ``candidate_role``
+    expression (``'department:' + department``) names no role here: whoever it picks sees the
+    case through the task itself (``engine.selectors``)."""
+    from . import feel
+
+    root = feel.safe_xml(bpmn_xml)
+    lanes = lanes_of(root)
+    roles = set()
+    for element in _flow_elements(root):
+        if _local(element) not in HUMAN_TASKS:
+            continue
+        candidate = spiff_properties(element).get("candidate_role", "").strip()
+        if candidate:
+            try:
+                literal = ast.literal_eval(candidate)
+            except (ValueError, SyntaxError):
+                literal = None
+            if isinstance(literal, str) and literal:
+                roles.add(literal)
+            continue
+        lane = lanes.get(element.get("id"), "")
+        if lane:
+            roles.add(lane)
+    return sorted(roles)
+
+
 def _problem(code, element, message, severity="error") -> Problem:
     return Problem(code, element.get("id") or "", (element.get("name") or "").strip(),
                    message, severity)

@@ -70,12 +70,13 @@ def _procedure_order(keys) -> list[str]:
                                        else len(registered), k))
 
 
-def dashboard_figures(*, county: Unit, now: datetime) -> dict:
+def dashboard_figures(*, county: Unit, now: datetime, viewer=None) -> dict:
     """Everything the dashboard shows, JSON-ready: per township (every township of the
     county, idle ones included) its open cases and overdue steps, split by procedure; and the
-    average handling time of every step completed in the county."""
-    open_cases = open_cases_by_township(county=county)
-    overdue = overdue_tasks_by_township(county=county, now=now)
+    average handling time of every step completed in the county. ``viewer``: count only the
+    cases that user sees (the pages always pass the reader)."""
+    open_cases = open_cases_by_township(county=county, viewer=viewer)
+    overdue = overdue_tasks_by_township(county=county, now=now, viewer=viewer)
     townships = []
     # By pk, the order they were set up in: paths compare as text ("/1/10/" < "/1/2/").
     for township in county.children.filter(level=UnitLevel.TOWNSHIP).order_by("pk"):
@@ -93,7 +94,7 @@ def dashboard_figures(*, county: Unit, now: datetime) -> dict:
             "overdue_tasks": sum(p["overdue_tasks"] for p in procedures),
             "procedures": procedures,
         })
-    durations = step_durations(county=county)
+    durations = step_durations(county=county, viewer=viewer)
     order = _procedure_order({d.procedure for d in durations})
     # Stable sort: within a procedure the selector's order (slowest step first) stays.
     durations.sort(key=lambda d: order.index(d.procedure))
@@ -107,7 +108,9 @@ def dashboard_figures(*, county: Unit, now: datetime) -> dict:
         "average_label": duration_label(d.average),
     } for d in durations]
     local = timezone.localtime(now)
-    # Open steps whose due time crossed a year without holiday data (engine.calendar).
+    # Open steps whose due time crossed a year without holiday data (engine.calendar). Not
+    # scoped to the reader: it is the county's own setting the supervisor must complete, a
+    # number that names no case, of every procedure the calendar counts deadlines for.
     calendar_warnings = [{"year": year, "tasks": count,
                           "label": f"{year}年节假日未配置：{count}项待办的办理时限暂按周一至周五计算"}
                          for year, count in uncertain_task_counts(county=county).items()]
@@ -131,9 +134,10 @@ def dashboard(request):
     county = dashboard_county_or_403(request.user)
     now = timezone.now()
     return render(request, "portal/dashboard.html", {
-        "county": county, "figures": dashboard_figures(county=county, now=now),
+        "county": county, "figures": dashboard_figures(county=county, now=now,
+                                                       viewer=request.user),
         # Case deadlines (engine.clocks) passed while the case still runs, e.g. 先行救助.
-        "overdue_clocks": overdue_clocks(now, within=county).select_related(
+        "overdue_clocks": overdue_clocks(now, within=county, viewer=request.user).select_related(
             "case", "case__village").order_by("deadline")[:50],
     })
 
@@ -144,5 +148,6 @@ def dashboard(request):
 def dashboard_data(request):
     """The dashboard's figures as JSON, polled by dashboard.js."""
     county = dashboard_county_or_403(request.user)
-    return JsonResponse(dashboard_figures(county=county, now=timezone.now()),
+    return JsonResponse(dashboard_figures(county=county, now=timezone.now(),
+                                          viewer=request.user),
                         json_dumps_params={"ensure_ascii": False})

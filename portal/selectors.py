@@ -20,6 +20,7 @@ from engine.models import (
     AuditEntry,
     Case,
     HumanTask,
+    RoleReach,
     TaskStatus,
     Unit,
     UnitLevel,
@@ -323,8 +324,10 @@ def form_rows(form_class: type[forms.Form] | None, data: dict, *, reveal: bool,
     except Exception:  # noqa: BLE001 - a form needing arguments: fall back to the class
         fields = form_class.base_fields
     for name, field_obj in fields.items():
-        # Uploads are attachments, listed with the documents, never workflow data.
-        if name not in data or isinstance(field_obj, forms.FileField):
+        # Uploads are attachments, listed with the documents, never workflow data. Fields a
+        # task-scoped viewer's tasks do not declare are left out (engine.visibility).
+        if name not in data or isinstance(field_obj, forms.FileField) or (
+                visibility is not None and not visibility.shows(name)):
             continue
         value = data[name]
         if skip_empty and value in (None, "", []):
@@ -383,7 +386,7 @@ def _history_entry(entry: AuditEntry, procedure: Procedure | None, *,
         except LookupError:
             form_class = None
         rows = form_rows(form_class, entry.data.get("form", {}), reveal=False, skip_empty=True,
-                         visibility=visibility)
+                         visibility=visibility.for_step(entry.task.spec_name, entry.task_id))
     actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else "系统"
     return HistoryEntry(at=entry.at, actor=actor, action=entry.get_action_display(),
                         summary=entry.summary, rows=rows)
@@ -396,10 +399,18 @@ def case_history(case: Case, procedure: Procedure | None, *, viewer,
     investigation findings are internal working papers (what an applicant must act on is
     shown on their task, see ``step_before``)."""
     visibility = visibility or _masking_all(case)
+    entries = AuditEntry.objects.filter(case=case).select_related("actor", "task")
+    if visibility.restricted:
+        # Seen only through tasks: the entries of the steps its tasks declare, and its own.
+        entries = [entry for entry in entries.order_by("at", "pk")
+                   if entry.actor_id == viewer.pk
+                   or (entry.task_id and visibility.shows_step(entry.task.spec_name,
+                                                               entry.task_id))]
+    else:
+        entries = entries.order_by("at", "pk")
     return [_history_entry(entry, procedure, details=staff or entry.actor_id == viewer.pk,
                            visibility=visibility)
-            for entry in AuditEntry.objects.filter(case=case).select_related("actor", "task")
-            .order_by("at", "pk")]
+            for entry in entries]
 
 
 def step_before(task: HumanTask, procedure: Procedure | None, *,
@@ -409,7 +420,8 @@ def step_before(task: HumanTask, procedure: Procedure | None, *,
     entry = (AuditEntry.objects.filter(case=task.case_id, action=AuditAction.COMPLETED,
                                        at__lte=task.created_at)
              .exclude(task=task).select_related("actor", "task").order_by("-at", "-pk").first())
-    if entry is None:
+    if entry is None or (visibility is not None and entry.task_id
+                         and not visibility.shows_step(entry.task.spec_name, entry.task_id)):
         return None
     return _history_entry(entry, procedure, details=True,
                           visibility=visibility or _masking_all(task.case))
@@ -468,11 +480,13 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
     open_tasks = open_tasks_of_case(case)
     if reveal is None:
         reveal = user_may_see_identity(user, case, open_tasks)
-    staff = is_staff_member(user)
     # Bank accounts, diagnoses and certificates: in full only for the applicant and those
-    # deciding (engine.visibility); ``reveal`` above is the ID-number rule.
+    # deciding (engine.visibility); ``reveal`` above is the ID-number rule. A user who sees
+    # the case only through tasks sees only what those tasks declare.
     visibility = case_viewer(user, case)
-    attachments = list(case.attachments.select_related("task", "uploaded_by").defer("content"))
+    staff = is_staff_member(user)
+    attachments = [a for a in case.attachments.select_related("task", "uploaded_by")
+                   .defer("content") if visibility.shows_attachment(a)]
     for attachment in attachments:
         attachment.hidden = not visibility.sees_attachment(attachment)
     return {
@@ -485,11 +499,14 @@ def case_page(user, case: Case, *, reveal: bool | None = None) -> dict:
         "clocks": case_clock_statuses(case),  # engine.clocks: deadlines on the whole case
         "history": case_history(case, procedure, viewer=user, staff=staff,
                                 visibility=visibility),
-        "documents": list(document_list_for_case(case)),
+        "documents": [d for d in document_list_for_case(case)
+                      if visibility.shows_document(d.doc_type)],
         "attachments": attachments,
-        # The one-grant-a-year rule is a matter for the staff deciding, not the applicant.
+        # The one-grant-a-year rule is a matter for the staff deciding, not the applicant
+        # (nor a department that sees the case only through its task).
         "warnings": grant_warnings(case, procedure) + (
-            procedure_case_notices(procedure, case)) if staff else [],
+            procedure_case_notices(procedure, case))
+        if staff and not visibility.restricted else [],
     }
 
 
@@ -560,7 +577,10 @@ def task_action_context(user, task: HumanTask) -> dict:
         return {}
     from engine.selectors import staff_over_village
 
-    staff = list(staff_over_village(task.village_path).exclude(pk=user.pk).order_by("username"))
+    # Delegates and added signers must see the case: the bureau's own staff over it (an
+    # outside body sees a case only through a task of its own).
+    staff = list(staff_over_village(task.village_path, reach=RoleReach.PROCEDURE)
+                 .exclude(pk=user.pk).order_by("username"))
     return {
         "returnable": [s for s in returnable_steps(task.case) if s.task_id != task.task_id],
         "transfer_to": list(staff_over_village(task.village_path, role=task.lane)

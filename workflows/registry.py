@@ -120,8 +120,22 @@ def _visibility_register(procedure: Procedure) -> None:
         policy = replace(policy, deciding_steps=procedure.decision_steps())
     # A misspelt step would silently hide the data from everyone: refuse at start-up.
     unknown = policy.steps_needed() - set(procedure.task_forms)
+    for spec, view in policy.task_views.items():
+        unknown |= ({spec} | set(view.steps)) - set(procedure.task_forms)
     if unknown:
         raise ValueError(f"{procedure.key}: visibility names unknown steps {sorted(unknown)}")
+    # A misspelt field or document would silently hide it from the task's handler.
+    known_fields = set(procedure.application_form.base_fields) \
+        if procedure.application_form else set()
+    for form_class in procedure.task_forms.values():
+        known_fields |= set(form_class.base_fields)
+    known_documents = {doc_type.code for doc_type in procedure.document_types}
+    for spec, view in policy.task_views.items():
+        missing = (set(view.fields) | set(view.attachments)) - known_fields
+        missing |= set(view.documents) - known_documents
+        if missing:
+            raise ValueError(f"{procedure.key}: task view {spec} names unknown fields or "
+                             f"documents {sorted(missing)}")
     register_policy(procedure.key, policy)
 
 

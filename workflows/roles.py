@@ -2,8 +2,17 @@
 
 Every installation has them, demo or not: ``manage.py bootstrap_county`` and the demo seed both
 call ``roles_ensure``. ``level`` is the unit level a holder's jurisdiction sits at.
+
+Reach (``engine.models.RoleReach``): the bureau's own roles (``BUREAU_ROLES``) see every case
+within their unit of a procedure whose diagram names them; every other role — departments,
+the assessor, the works provider, the supervising unit, and any role added later — sees only
+the cases where it has or had a task, and of those only what its task declares
+(``engine.visibility.TaskView``).
 """
-from engine.models import Role, UnitLevel
+from engine.models import Role, RoleReach, UnitLevel
+
+BUREAU_ROLES = frozenset({"village_staff", "township_staff", "township_leader",
+                          "county_staff", "county_leader"})
 
 ROLES = [
     ("applicant", "申请人", ""),
@@ -36,4 +45,6 @@ ROLES = [
 def roles_ensure() -> None:
     """Create or update every product role (idempotent)."""
     for code, name, level in ROLES:
-        Role.objects.update_or_create(code=code, defaults={"name": name, "level": level})
+        reach = RoleReach.PROCEDURE if code in BUREAU_ROLES else RoleReach.TASK
+        Role.objects.update_or_create(code=code, defaults={"name": name, "level": level,
+                                                           "reach": reach})

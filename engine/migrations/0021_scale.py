@@ -61,7 +61,7 @@ def step_stats_fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engine', '0019_quota'),
+        ('engine', '0020_visibility'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

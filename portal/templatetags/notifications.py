@@ -9,7 +9,7 @@ from engine.notifications import (
     copy_unread_count,
     notification_unread_count,
 )
-from engine.selectors import is_staff_member, user_has_jurisdiction
+from engine.selectors import is_staff_member, user_has_jurisdiction, user_has_procedure_role
 
 register = template.Library()
 
@@ -30,6 +30,8 @@ def case_actions(context, user, case) -> dict:
     readers or applicants)."""
     allowed = (user.is_authenticated and is_staff_member(user)
                and user_has_jurisdiction(user, case))
+    # 抄送 shows the whole case: only the procedure's own staff (engine.notifications).
+    may_copy = allowed and user_has_procedure_role(user, case)
     return {
         "csrf_token": context.get("csrf_token"),
         "case": case,
@@ -37,8 +39,8 @@ def case_actions(context, user, case) -> dict:
         "may_urge": allowed and case.status == CaseStatus.RUNNING,
         "recipients": list(copy_recipients_allowed(user=user, case=case)
                            .prefetch_related("role_assignments__role",
-                                             "role_assignments__unit")) if allowed else [],
-        "roles": list(copy_roles_available(case)) if allowed else [],
+                                             "role_assignments__unit")) if may_copy else [],
+        "roles": list(copy_roles_available(case)) if may_copy else [],
     }
 
 

@@ -241,11 +241,16 @@ def test_voiding_a_case_voids_its_documents(probe, village, village_staff, towns
 
 
 def test_revocation_by_a_county_supervisor_only(probe, village, village_staff, township_leader,
-                                                county_staff, outsider, supervisor, client):
+                                                county_leader, county_staff, outsider,
+                                                supervisor, client):
     case = start(village, village_staff, "township")
     decide(case, township_leader)
     document = case.documents.get()
+    # The county leader sees the case (the diagram has a county_leader lane) but does not
+    # supervise; county staff have no role in this procedure and do not even see it.
     with pytest.raises(PermissionDenied):
+        document_revoke(user=county_leader, document_pk=document.pk, reason="错误")
+    with pytest.raises(Http404):
         document_revoke(user=county_staff, document_pk=document.pk, reason="错误")
     with pytest.raises(Http404):
         document_revoke(user=outsider, document_pk=document.pk, reason="错误")
@@ -265,13 +270,15 @@ def test_revocation_by_a_county_supervisor_only(probe, village, village_staff, t
 
 
 def test_revoke_page_for_supervisors_only(probe, village, village_staff, township_leader,
-                                          county_staff, supervisor, client):
+                                          county_leader, county_staff, supervisor, client):
     case = start(village, village_staff, "township")
     decide(case, township_leader)
     document = case.documents.get()
     url = reverse("portal:document_revoke", kwargs={"uuid": document.uuid})
-    client.force_login(county_staff)
+    client.force_login(county_leader)
     assert client.post(url, {"reason": "错误"}).status_code == 403
+    client.force_login(county_staff)  # no role in this procedure: does not see the case
+    assert client.post(url, {"reason": "错误"}).status_code == 404
     client.force_login(supervisor)
     assert client.get(url).status_code == 200
     page = client.post(url, {"reason": ""})

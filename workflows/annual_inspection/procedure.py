@@ -9,6 +9,7 @@ bpmn/org_revocation.bpmn. Cases are opened by the county's yearly campaign
 from datetime import date
 
 from engine.registry import DocumentType, register_action
+from engine.visibility import TaskView, VisibilityPolicy
 
 from ..registry import Procedure
 from . import forms, services
@@ -91,6 +92,11 @@ PROCEDURE = Procedure(
         "penalty_statement": forms.PenaltyStatementForm,
         "penalty_decide": forms.PenaltyDecisionForm,
     },
+    # The supervising unit (业务主管单位) reviews the report it is sent, nothing else.
+    visibility=VisibilityPolicy(task_views={
+        "supervisor_review": TaskView(steps=("file_report", "correct_report", "late_report"),
+                                      attachments=("attachments",)),
+    }),
     document_types=(
         DocumentType(code="inspection_conclusion", title="年检结论通知书",
                      template="annual_inspection/conclusion.html", series="社检",

@@ -17,6 +17,7 @@ See workflows/bundles/README.md.
 """
 from engine.identity import mask_id_number
 from engine.registry import DocumentType
+from engine.visibility import TaskView, VisibilityPolicy
 
 from ..registry import Procedure
 from . import forms
@@ -61,11 +62,16 @@ def bundle_procedure(*, key: str, name: str, description: str, application_form,
                      notice: DocumentType) -> Procedure:
     """A bundle's Procedure: its diagram and table by naming convention, the shared
     department forms, its application form and its notice."""
+    # Each department handles its item of the applicant's one application (一件事): it
+    # sees the application and its materials, and the supplements sent back to it.
+    department = TaskView(fields=tuple(application_form.base_fields),
+                          attachments=("attachments",), steps=("department_supplement",))
     return Procedure(
         key=key, name=name, bpmn=f"{key}.bpmn", dmn=(f"{key}_departments.dmn",),
         description=description, case_title=f"{name}联办申请",
         application_form=application_form, task_forms=dict(BUNDLE_TASK_FORMS),
         document_types=(notice,),
+        visibility=VisibilityPolicy(task_views={"department_handle": department}),
     )
 
 

@@ -7,6 +7,7 @@ code never names a department).
 from decimal import Decimal
 
 from engine.registry import DocumentType
+from engine.visibility import TaskView, VisibilityPolicy
 
 from ..registry import Procedure
 from . import forms, selectors
@@ -100,6 +101,17 @@ PROCEDURE = Procedure(
         "county_forward_decide": forms.CountyForwardDecisionForm,
         "record_provincial_result": forms.ProvincialResultForm,
     },
+    # A consulted department (自然资源, 林业, 生态环境 ...) judges the site and the scale:
+    # it sees those, the township's site check and the planning material, not the contacts
+    # or the finances (least privilege, engine.visibility).
+    visibility=VisibilityPolicy(task_views={
+        "department_opinion": TaskView(
+            fields=("cemetery_type", "applicant_name", "village", "cemetery_name", "location",
+                    "area_mu", "graves", "plot_size_limit", "land_status"),
+            attachments=("feasibility_report", "planning_scheme", "land_assessment",
+                         "planning_assessment", "environmental_assessment"),
+            steps=("township_review",), documents=("cemetery_township_opinion",)),
+    }),
     document_types=(
         # The licensing documents are the county bureau's alone (decided_by): a diagram
         # that lets a township's completion lead to one is refused at deploy and at issue.

@@ -7,6 +7,7 @@ the catalogue of items is the ``AdaptationItem`` model (Django admin); quotas ar
 ``engine.models.Quota`` rows with key ``elderly_home_adaptation``.
 """
 from engine.registry import DocumentType
+from engine.visibility import TaskView, VisibilityPolicy
 
 from ..common.fields import persons_from_members
 from ..registry import CaseNotice, Procedure
@@ -124,6 +125,17 @@ PROCEDURE = Procedure(
         "acceptance": forms.AcceptanceForm,
         "survey": forms.SurveyForm,
     },
+    # What the outside bodies see (least privilege, engine.visibility): the assessor visits
+    # the home (who, where, what is needed, the disability); the works provider builds to
+    # the approved plan. Neither sees the ID number, the household's assistance category or
+    # the certificates.
+    visibility=VisibilityPolicy(task_views={
+        "assess": TaskView(fields=("applicant_name", "phone", "village", "current_address",
+                                   "disability", "needs")),
+        "works": TaskView(fields=("applicant_name", "phone", "village", "current_address",
+                                  "needs"),
+                          steps=("assess", "plan_review"), documents=("elderly_home_plan",)),
+    }),
     document_types=(
         DocumentType(code="elderly_home_plan", title="居家适老化改造评估表（改造方案）",
                      template="elderly_home/plan.html", series="适老方",
