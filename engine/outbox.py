@@ -11,7 +11,6 @@ rendered or a delivery already sent is left alone), so a message handed twice do
 """
 import logging
 from datetime import timedelta
-from functools import partial
 
 import kombu.exceptions
 import redis.exceptions
@@ -48,7 +47,12 @@ def enqueue_on_commit(task, *args) -> None:
     """``enqueue`` once the surrounding transaction commits (nothing for a rolled-back one).
     robust: whatever happens while handing it over, the committed decision is not undone and
     the request that made it does not fail."""
-    transaction.on_commit(partial(enqueue, task, *args), robust=True)
+    def hand_over() -> None:
+        enqueue(task, *args)
+
+    # Django names a robust callback that raised in its log line (``__qualname__``).
+    hand_over.__qualname__ = f"enqueue({task.name}{args})"
+    transaction.on_commit(hand_over, robust=True)
 
 
 def outbox_sweep(*, now=None, document_after: timedelta = DOCUMENT_REQUEUE_AFTER,

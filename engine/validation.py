@@ -273,7 +273,28 @@ def definition_roles(bpmn_xml: str) -> list[str]:
         lane = lanes.get(element.get("id"), "")
         if lane:
             roles.add(lane)
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        roles.update(overseen_by(process))
     return sorted(roles)
+
+
+def overseen_by(process) -> list[str]:
+    """Roles a process declares as overseeing its cases (process property ``overseen_by``,
+    comma-separated role codes) without a task of their own: e.g. the county bureau that
+    leads a bundle (一件事) whose steps are all departments'."""
+    value = spiff_properties(process).get("overseen_by", "")
+    return [code.strip() for code in value.replace("，", ",").split(",") if code.strip()]
+
+
+def _overseer_problems(root, known_roles) -> list[Problem]:
+    problems = []
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        for code in overseen_by(process):
+            if code not in known_roles:
+                problems.append(_problem(
+                    "unknown_role", process, f"流程的 overseen_by“{code}”不是已知角色；可用："
+                    f"{'、'.join(sorted(known_roles))}"))
+    return problems
 
 
 def _problem(code, element, message, severity="error") -> Problem:
@@ -333,6 +354,7 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     problems += _unsupported_problems(root)
     problems += _camunda_problems(root)
     problems += _human_task_problems(root, known_roles, form_exists)
+    problems += _overseer_problems(root, known_roles)
     problems += _authority_problems(root, translated_dmns)
     problems += _gateway_problems(root)
     problems += _timer_problems(root)

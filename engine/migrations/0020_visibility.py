@@ -39,6 +39,11 @@ def _roles(bpmn_xml: str) -> list[str]:
             lane = lanes.get(element.get("id"), "")
             if lane:
                 roles.add(lane)
+    for process in root.iter(f"{BPMN}process"):
+        props = {p.get("name"): p.get("value", "") for p in process.findall(
+            f"{BPMN}extensionElements/{SPIFF}properties/{SPIFF}property")}
+        value = (props.get("overseen_by") or "").replace("，", ",")
+        roles.update(code.strip() for code in value.split(",") if code.strip())
     return sorted(roles)
 
 

@@ -165,12 +165,15 @@ def test_the_dashboard_counts_only_what_its_reader_sees(demo, applicant, village
     file_relief(user=applicant, village=village)
     file_bundle("after_death_bundle", after_death_data(village), user=applicant)
     township = village.parent
-    # 身后一件事 names no bureau role: its departments handle it, the bureau does not see it.
+    # 身后一件事's steps are all departments'; the county bureau oversees it (the diagram's
+    # overseen_by), so the supervisor counts both; a department without a task on either
+    # counts nothing, another township's leader only its own township (none here).
     everything = open_cases_by_township(county=demo)
     assert everything[(township.pk, "after_death_bundle")] == 1
     seen = open_cases_by_township(county=demo, viewer=supervisor)
-    assert seen == {(township.pk, "temporary_relief"): 1}
+    assert seen == {(township.pk, "temporary_relief"): 1, (township.pk, "after_death_bundle"): 1}
     assert open_cases_by_township(county=demo, viewer=_user("wucheng_dept_police")) == {}
+    assert open_cases_by_township(county=demo, viewer=_user("andi_leader")) == {}
 
 
 def test_an_edited_diagram_changes_who_sees_its_new_cases(demo, village, village_staff,

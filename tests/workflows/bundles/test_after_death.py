@@ -261,3 +261,18 @@ def test_each_department_item_holds_only_its_work_item(applicant, village):
     assert all(set(root["data"]) == {"work_item"} for root in roots), roots
     assert case.data["deceased_name"] == after_death_data(village)["deceased_name"]
     assert case.data["applicant_name"] == after_death_data(village)["applicant_name"]
+
+
+def test_the_county_bureau_that_leads_the_bundle_sees_its_cases(
+        applicant, village, county_staff, county_leader, outsider):
+    """Every step of the bundle is a department's; the diagram declares the county bureau
+    as overseeing it (``overseen_by``), so its staff see the case. A department without a
+    task on it, and another township's staff, do not."""
+    from engine.selectors import case_list_for_user
+
+    case = file_bundle(KEY, after_death_data(village), user=applicant)
+    assert case.definition.roles and "county_staff" in case.definition.roles
+    for user in (county_staff, county_leader):
+        assert case_list_for_user(user=user).filter(pk=case.pk).exists(), user.username
+    for user in (department_user("公积金中心"), outsider):
+        assert not case_list_for_user(user=user).filter(pk=case.pk).exists(), user.username
