@@ -8,6 +8,7 @@ any issued documents together: either all of it happens or none of it does.
 import hashlib
 import json
 import logging
+from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -89,18 +90,34 @@ def definition_check(*, bpmn_xml: str, dmn_xmls: list[str],
     """Validate and parse a diagram; return (process_id, spec_json) or raise DefinitionError
     listing every error (see ``engine.validation``: lanes are roles, expressions are safe,
     gateways and timers are well-formed, service tasks name known operations...)."""
+    role_levels = tuple(sorted(Role.objects.values_list("code", "level")))
+    if form_exists is not None:
+        return _definition_check(bpmn_xml, tuple(dmn_xmls), role_levels, form_exists)
+    return _definition_check_cached(bpmn_xml, tuple(dmn_xmls), role_levels)
+
+
+def _definition_check(bpmn_xml: str, dmn_xmls: tuple[str, ...], role_levels: tuple,
+                      form_exists=None) -> tuple[str, str]:
     from .validation import validate_definition
 
     problems = validate_definition(
-        bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
-        known_roles=set(Role.objects.values_list("code", flat=True)), form_exists=form_exists,
-        role_levels=dict(Role.objects.values_list("code", "level")))
+        bpmn_xml=bpmn_xml, dmn_xmls=list(dmn_xmls),
+        known_roles={code for code, _level in role_levels}, form_exists=form_exists,
+        role_levels=dict(role_levels))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DefinitionError("；".join(p.message for p in errors))
     process_id = runtime.executable_process_id(bpmn_xml)
-    spec, subprocess_specs = runtime.parse(bpmn_xml, dmn_xmls, process_id)
+    spec, subprocess_specs = runtime.parse(bpmn_xml, list(dmn_xmls), process_id)
     return process_id, runtime.spec_to_json(spec, subprocess_specs)
+
+
+# A pure function of its arguments (the diagram, the tables and the roles; the product's
+# operations and document types are fixed at start-up), so a process checks the same content
+# once: deploying the shipped definitions again (every start, every test's demo) costs a hash
+# lookup instead of a validation and a parse. Only successes are kept (lru_cache does not
+# cache a raised DefinitionError).
+_definition_check_cached = lru_cache(maxsize=64)(_definition_check)
 
 
 @transaction.atomic
