@@ -127,7 +127,7 @@ PRINT_TEMPLATES_DIR = BASE_DIR / "print_templates"
 
 # Celery: a real broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -10,6 +10,7 @@ Run after ``workflows.demo.demo_seed`` and the deployment of every procedure.
 """
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -91,7 +92,7 @@ def seed() -> list[str]:
                     what="公示期已满" if days_ago > notice.days else "正在进行中"))
             # The ordinary sweep for this one case: a notice past its period ends now.
             case_fire_timers(case_pk=case.pk)
-    lines = ["临时救助公示（公开页面，无需登录）：http://127.0.0.1:8000/public/notices/"]
+    lines = [f"临时救助公示（公开页面，无需登录）：{settings.SITE_URL}/public/notices/"]
     for notice in PublicNotice.objects.exclude(seed_note="").select_related("case", "unit"):
         state = notice.get_status_display()
         lines.append(f"  {notice.unit.name} {notice.case.applicant_name}：{state}，"

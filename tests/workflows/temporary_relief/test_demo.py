@@ -36,11 +36,21 @@ def test_seed_shows_a_notice_in_progress_and_one_ended(demo, township_leader):
     assert PublicNotice.objects.count() == 2
 
 
-def test_seed_demo_command_prints_the_notice_notes(demo):
+def test_seed_demo_command_prints_the_notice_notes(demo, settings):
+    """The notes, every demo account in the table (those procedures' seeds make too), and
+    the site's address as configured (bin/demo sets SITE_URL from PORT), not a fixed :8000."""
     from io import StringIO
 
     from django.core.management import call_command
 
+    settings.SITE_URL = "http://127.0.0.1:8123"
     out = StringIO()
     call_command("seed_demo", stdout=out)
-    assert "临时救助公示" in out.getvalue() and "/public/notices/" in out.getvalue()
+    text = out.getvalue()
+    assert "临时救助公示" in text and "http://127.0.0.1:8123/public/notices/" in text
+    table = text.split("演示账号", 1)[1].split("各事项演示说明", 1)[0]
+    for username in ("applicant_zhang", "applicant_wang", "org_laonian", "wucheng_supervisor",
+                     "wucheng_dept_police"):
+        assert f"  {username} " in table, username
+    assert "打开 http://127.0.0.1:8123 登录" in text
+    assert ":8000" not in text

@@ -1,5 +1,7 @@
 from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from workflows.demo import DEMO_PASSWORD, demo_seed
@@ -19,9 +21,18 @@ class Command(BaseCommand):
         for module in DEMO_SEEDS:
             notes += import_module(module).seed()
         self.stdout.write("\n演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+        listed = {username for username, _role, _unit in accounts}
+        # Accounts the procedures' seeds made (applicant_wang, org_laonian, ...): every
+        # account the demo has is in the table.
+        for user in (get_user_model().objects.exclude(username__in=listed)
+                     .prefetch_related("role_assignments__unit").order_by("username")):
+            assignments = list(user.role_assignments.all())
+            role = "、".join(a.role_id for a in assignments) or "applicant"
+            unit = "、".join(a.unit.name for a in assignments) or (user.first_name or "—")
+            accounts.append((user.username, role, unit))
         for username, role, unit in accounts:
             self.stdout.write(f"  {username:<28} {role:<28} {unit}")
         self.stdout.write("\n各事项演示说明：")
         for line in notes:
             self.stdout.write(f"  {line}")
-        self.stdout.write("\n打开 http://127.0.0.1:8000 登录。")
+        self.stdout.write(f"\n打开 {settings.SITE_URL} 登录。")
