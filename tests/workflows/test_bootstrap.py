@@ -10,6 +10,9 @@ from engine.models import ProcessDefinition, Role, Unit, UnitLevel
 from workflows.bootstrap import BootstrapError, parse_units
 from workflows.demo import DEMO_PASSWORD
 
+# A fresh installation: without the test session's demo seed.
+pytestmark = pytest.mark.usefixtures("no_demo")
+
 
 def _bootstrap(tmp_path, **extra):
     units = tmp_path / "units.txt"
