@@ -23,7 +23,7 @@ class TaskFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="filter_search",
                                   widget=forms.TextInput(attrs={
                                       "placeholder": "姓名、身份证号（或后几位）、案件编号、文书编号",
-                                      "type": "search", "size": 32}))
+                                      "type": "search", "size": 40}))
     procedure = django_filters.ChoiceFilter(label="事项", choices=_procedure_choices,
                                             empty_label="全部事项")
     township = django_filters.ModelChoiceFilter(label="乡镇/街道", queryset=_townships,

@@ -131,3 +131,20 @@ def test_applicant_files_and_township_staff_accept(page, live_server, transactio
     assert accept.status == TaskStatus.COMPLETED
     assert accept.completed_by.username == "luodian_staff"
     assert case.tasks.get(status=TaskStatus.OPEN).spec_name == "investigate"
+
+
+def test_the_supervisors_top_menu_fits_one_row_at_1366_px(page, live_server, transactional_db,
+                                                           demo):
+    """The supervisor has the most menu entries; at 1366 px (the common office screen) they
+    stay on one row beside the product name and the account."""
+    _login(page, live_server.url, "wucheng_supervisor")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SCREENSHOTS / "portal_supervisor_menu.png"))
+    tops = page.eval_on_selector_all(
+        "header.topbar nav.menu a, header.topbar nav.menu button",
+        "items => items.filter(i => i.offsetParent !== null)"
+        "             .map(i => Math.round(i.getBoundingClientRect().top))")
+    assert len(tops) >= 5, tops
+    assert max(tops) - min(tops) <= 4, tops  # one row
+    header = page.eval_on_selector("header.topbar", "h => h.getBoundingClientRect().height")
+    assert header < 80, header
