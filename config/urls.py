@@ -5,6 +5,7 @@ from portal.urls import procedure_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
     path("", include("portal.urls")),
 ]
 urlpatterns += procedure_urlpatterns()

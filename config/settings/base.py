@@ -37,6 +37,12 @@ INSTALLED_APPS = [
     "workflows.cemetery",
     "workflows.bundles",
     "portal",
+    # The REST API (api/): Django REST framework, its OpenAPI 3 schema and the locally
+    # served Swagger UI / Redoc (no CDN at run time).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +126,38 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
+
+# The REST API (api/): sessions for the browser, per-system tokens for department systems
+# (api.authentication). Session first, so an anonymous call is a 403 like the pages'.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.ApiTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "民政审批引擎 API",
+    "DESCRIPTION": "审批事项、申请、案件、待办任务与文书的接口。浏览器使用登录会话；"
+                   "部门系统使用县民政局主管人员签发的接口令牌（请求头 "
+                   "`Authorization: Token <令牌>`）。所有接口与网页使用同一套权限规则。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # Where procedures keep their diagrams and document templates.
 BPMN_DIR = BASE_DIR / "bpmn"
