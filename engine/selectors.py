@@ -112,17 +112,17 @@ def _people(user) -> list:
     return [user, *principals_of(user)]
 
 
+def _own_read_q(user) -> Q:
+    """Cases the user reads as their own: filed by or for them, or copied to them (抄送)."""
+    copies = CaseCopy.objects.filter(case=OuterRef("pk"), user=user)
+    return Q(applicant=user) | Q(created_by=user) | Q(Exists(copies))
+
+
 def case_visible_q(user) -> Q:
     """The one visibility rule (module docstring) as a ``Case`` filter."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    copies = CaseCopy.objects.filter(case=OuterRef("pk"), user=user)
-    q = Q(applicant=user) | Q(created_by=user) | Q(Exists(copies))
-    # Not cached on the user: a deploy during a long-lived process adds definitions.
-    by_role = _definitions_naming_roles()
-    for person in _people(user):
-        q |= _staff_reach_q(person, by_role)
-    return q
+    return _own_read_q(user) | case_staff_q(user)
 
 
 def procedure_reach(user) -> list[tuple[str, set[str]]]:
@@ -154,6 +154,7 @@ def case_staff_q(user) -> Q:
     without the applicant's and a copy's read access."""
     if not user.is_authenticated:
         return Q(pk__in=[])
+    # Not cached on the user: a deploy during a long-lived process adds definitions.
     by_role = _definitions_naming_roles()
     q = Q(pk__in=[])
     for person in _people(user):
@@ -166,8 +167,7 @@ def case_full_view_q(user) -> Q:
     others they see only what their tasks declare (``engine.visibility``)."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    copies = CaseCopy.objects.filter(case=OuterRef("pk"), user=user)
-    q = Q(applicant=user) | Q(created_by=user) | Q(Exists(copies))
+    q = _own_read_q(user)
     by_role = _definitions_naming_roles()
     for person in _people(user):
         q |= _procedure_role_q(person, by_role)

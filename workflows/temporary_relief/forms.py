@@ -29,7 +29,8 @@ class DuplicateReasonMixin:
     grant or an open application in the period must say why (the procedure's completion
     check enforces it server-side, with applications filed since)."""
 
-    def _duplicates_prepare(self):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         rows = self.case_data.get("household_cases") or []
         if rows:
             self.fields["duplicate_reason"].help_text = (
@@ -186,10 +187,6 @@ class TownshipReviewForm(DuplicateReasonMixin, TaskForm):
     refusal_reason = forms.CharField(label="不予救助的理由", required=False,
                                      widget=forms.Textarea(attrs={"rows": 2}))
     duplicate_reason = duplicate_reason_field()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._duplicates_prepare()
 
     def clean(self):
         cleaned = super().clean()
@@ -350,10 +347,6 @@ class UrgentReviewForm(DuplicateReasonMixin, TaskForm):
                                    widget=forms.Textarea(attrs={"rows": 3}))
     amount = AmountField(label="先行救助金额（元）")
     duplicate_reason = duplicate_reason_field()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._duplicates_prepare()
 
     def clean(self):
         cleaned = super().clean()
