@@ -12,6 +12,9 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-key-change-me")
+# Keys the audit trail's hash chains (engine.audit); empty: SECRET_KEY. Set it to keep the
+# chains verifiable across a SECRET_KEY rotation.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
 # Off unless asked for: only the demo (bin/demo) runs with DEBUG=1. With it on, a wrong URL
 # shows Django's page listing every URL pattern.
 DEBUG = os.environ.get("DEBUG", "0") == "1"
