@@ -22,6 +22,12 @@ ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
 
 # Absolute URL of the public site; QR codes on documents point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Addresses of the reverse proxy (the same variable bin/serve hands to gunicorn): a request
+# from one of them is from the client its X-Forwarded-For names last (portal.views_public's
+# per-address objection limit); "*" trusts every peer.
+FORWARDED_ALLOW_IPS = [address.strip() for address in
+                       os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1").split(",")
+                       if address.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
