@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from engine.models import (
     AuditEntry,
@@ -75,6 +76,14 @@ def test_seed_demo_makes_every_stage_once(demo, settings):
                 case=case, spec_name=stage.spec_name).exists(), stage
         if stage.doc_type:
             assert case.documents.filter(doc_type=stage.doc_type).exists(), stage
+        # ... and opens its page, and the task's
+        client = Client()
+        client.force_login(account)
+        assert client.get(f"/cases/{case.pk}/").status_code == 200, stage
+        if stage.spec_name:
+            task = task_list_for_user(user=account).filter(
+                case=case, spec_name=stage.spec_name).first()
+            assert client.get(f"/tasks/{task.pk}/").status_code == 200, stage
         # the printed table lists the case by applicant and number
         assert f"｜{stage.stage}｜{stage.applicant_name}（#{case.pk}）｜{stage.account}" in text
     # Every procedure a newcomer can file has its stages: filed, returned, decided...
