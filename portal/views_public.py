@@ -1,6 +1,9 @@
 """Public pages (no login): the notices (公示) of every village and township, and the
 objection form; plus the staff action that enters an objection received on paper or in
 person (登记异议)."""
+import ipaddress
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,6 +25,23 @@ from engine.selectors import case_get_for_user
 from engine.services import ActionRefused
 
 from .forms_public import ObjectionForm
+
+
+def client_ip(request) -> str | None:
+    """The client's address: the peer's, or — when the peer is the configured reverse proxy
+    (``FORWARDED_ALLOW_IPS``) — the last address of X-Forwarded-For, the one that proxy
+    appended (addresses left of it are the client's own claim). Anything not an IP address
+    is ignored."""
+    peer = request.META.get("REMOTE_ADDR") or None
+    trusted = settings.FORWARDED_ALLOW_IPS
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and ("*" in trusted or peer in trusted):
+        candidate = forwarded.split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            pass
+    return peer
 
 
 def _unit_or_none(value, level):
@@ -58,7 +78,7 @@ def notice_detail(request, uuid):
         if form.is_valid():
             try:
                 notice_objection_submit(
-                    notice_uuid=notice.uuid, client_ip=request.META.get("REMOTE_ADDR"),
+                    notice_uuid=notice.uuid, client_ip=client_ip(request),
                     source=ObjectionSource.ONLINE, **form.cleaned_data)
             except ActionRefused as exc:
                 form.add_error(None, str(exc))

@@ -3,6 +3,8 @@
 Used by ``manage.py seed_demo`` and by the tests' fixtures, so that what a newcomer tries
 is what the tests check.
 """
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -93,3 +95,126 @@ def demo_seed() -> list[tuple[str, str, str]]:
     applicant = _user("applicant_zhang", "张建国")
     created.append((applicant.username, "applicant", "—"))
     return created
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo cases in every stage (each procedure's demo.py declares its ``STAGES``)
+
+
+@dataclass(frozen=True)
+class DemoStage:
+    """One demo case a newcomer can open: ``applicant_name`` (unique in the demo) of
+    procedure ``procedure``, seen by logging in as ``account``. A running case waits at the
+    user task ``spec_name``; a finished one (``spec_name`` empty) holds a ``doc_type``
+    document. The README's demo table lists exactly these (a test compares them)."""
+
+    procedure: str
+    stage: str
+    applicant_name: str
+    account: str
+    spec_name: str = ""
+    doc_type: str = ""
+
+
+def demo_user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+def demo_case(stage: DemoStage):
+    """The stage's case if the seed made it already (idempotence: one case per stage)."""
+    from engine.models import Case
+
+    return Case.objects.filter(procedure=stage.procedure,
+                               applicant_name=stage.applicant_name).order_by("-pk").first()
+
+
+def demo_file(procedure_key: str, data: dict, *, username: str, on_behalf: bool,
+              files: dict | None = None):
+    """File an application through the procedure's form and the engine, as the portal does."""
+    from django.utils.datastructures import MultiValueDict
+
+    from .registry import procedure_get
+    from .services import application_form_uploads, application_submit
+
+    procedure = procedure_get(procedure_key)
+    form = procedure.application_form(data=data, files=MultiValueDict(files or {}))
+    if not form.is_valid():
+        raise ValueError(f"演示申请数据无效（{procedure.name}）：{form.errors.as_text()}")
+    return application_submit(procedure=procedure, cleaned_data=form.cleaned_data,
+                              user=demo_user(username), on_behalf=on_behalf,
+                              uploads=application_form_uploads(form))
+
+
+def demo_complete(case, username: str, spec_name: str, *, files: dict | None = None,
+                  lane: str | None = None, **data) -> None:
+    """Complete the case's open task ``spec_name`` (in ``lane`` when several are open) as
+    ``username`` through the task's form, as the portal does. Refuses a task the user could
+    not see in their inbox."""
+    from django.utils.datastructures import MultiValueDict
+
+    from engine.models import TaskStatus
+    from engine.selectors import task_list_for_user
+
+    from .registry import procedure_get
+    from .services import task_submit
+
+    user = demo_user(username)
+    tasks = case.tasks.filter(status=TaskStatus.OPEN, spec_name=spec_name)
+    if lane:
+        tasks = tasks.filter(lane=lane)
+    task = tasks.order_by("pk").first()
+    if task is None or not task_list_for_user(user=user).filter(pk=task.pk).exists():
+        raise ValueError(f"演示数据：{username} 没有案件 {case.applicant_name} 的待办 {spec_name}")
+    case.refresh_from_db()
+    form = procedure_get(case.procedure).task_form_class(spec_name)(
+        data=data, files=MultiValueDict(files or {}), case_data=case.data)
+    if not form.is_valid():
+        raise ValueError(f"演示数据表单无效（{spec_name}）：{form.errors.as_text()}")
+    task_submit(task=task, form=form, user=user)
+    case.refresh_from_db()
+
+
+def demo_pdf(name: str):
+    """A one-page blank PDF upload (the demo's scanned material)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return SimpleUploadedFile(name, out.getvalue(), "application/pdf")
+
+
+def demo_photo(name: str):
+    """A small JPEG upload (the demo's site photo)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (180, 190, 200)).save(out, format="JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), "image/jpeg")
+
+
+def demo_id_number(*, birth: str, serial: int, female: bool) -> str:
+    """A checksum-valid 婺城区 (330702) ID number born ``birth`` (YYYYMMDD); ``serial``
+    (0-49) keeps the demo's people apart."""
+    from .common.fields import id_number_check_char
+
+    first17 = f"330702{birth}{serial:02d}{(2 * (serial % 5)) + (0 if female else 1)}"
+    return first17 + id_number_check_char(first17)
+
+
+def stages_seed(stages, makers: dict) -> int:
+    """Create each stage's case that does not exist yet with
+    ``makers[stage.applicant_name]()``; returns how many were made."""
+    made = 0
+    for stage in stages:
+        if demo_case(stage) is None:
+            makers[stage.applicant_name]()
+            made += 1
+    return made

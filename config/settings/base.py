@@ -12,6 +12,9 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-key-change-me")
+# Keys the audit trail's hash chains (engine.audit); empty: SECRET_KEY. Set it to keep the
+# chains verifiable across a SECRET_KEY rotation.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
 # Off unless asked for: only the demo (bin/demo) runs with DEBUG=1. With it on, a wrong URL
 # shows Django's page listing every URL pattern.
 DEBUG = os.environ.get("DEBUG", "0") == "1"
@@ -19,6 +22,12 @@ ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
 
 # Absolute URL of the public site; QR codes on documents point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Addresses of the reverse proxy (the same variable bin/serve hands to gunicorn): a request
+# from one of them is from the client its X-Forwarded-For names last (portal.views_public's
+# per-address objection limit); "*" trusts every peer.
+FORWARDED_ALLOW_IPS = [address.strip() for address in
+                       os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1").split(",")
+                       if address.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

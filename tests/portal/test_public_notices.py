@@ -186,3 +186,33 @@ def test_county_cannot_set_a_notice_period_outside_3_to_7(client_for, supervisor
     assert response.status_code == 200 and message in response.content.decode()
     demo.refresh_from_db()
     assert "notice_days" not in demo.settings
+
+
+def test_behind_the_proxy_the_limit_counts_each_client_not_the_proxy(notice, settings):
+    """bin/serve behind nginx (docs/DEPLOY.md): every request comes from 127.0.0.1, and the
+    client is the address nginx appends to X-Forwarded-For."""
+    settings.FORWARDED_ALLOW_IPS = ["127.0.0.1"]
+    client = Client()
+    for _ in range(5):
+        assert client.post(_detail(notice), GOOD, REMOTE_ADDR="127.0.0.1",
+                           HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 302
+    refused = client.post(_detail(notice), GOOD, REMOTE_ADDR="127.0.0.1",
+                          HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert refused.status_code == 400 and "提交过于频繁" in refused.content.decode()
+    # another citizen behind the same proxy is not refused; a forged left part is ignored
+    assert client.post(_detail(notice), GOOD, REMOTE_ADDR="127.0.0.1",
+                       HTTP_X_FORWARDED_FOR="198.51.100.7, 192.0.2.44").status_code == 302
+    assert set(NoticeObjection.objects.values_list("client_ip", flat=True)) == {
+        "198.51.100.7", "192.0.2.44"}
+
+
+@pytest.mark.parametrize("forwarded", ["198.51.100.7", "garbage", "", "1.2.3.4, not-an-ip"])
+def test_a_forwarded_header_from_anyone_but_the_proxy_or_malformed_is_ignored(
+        notice, settings, forwarded):
+    settings.FORWARDED_ALLOW_IPS = ["127.0.0.1"]
+    peer = "203.0.113.9" if forwarded == "198.51.100.7" else "127.0.0.1"
+    response = Client().post(_detail(notice), GOOD, REMOTE_ADDR=peer,
+                             HTTP_X_FORWARDED_FOR=forwarded)
+    assert response.status_code == 302
+    assert NoticeObjection.objects.get().client_ip == peer
+

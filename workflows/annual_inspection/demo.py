@@ -4,7 +4,7 @@ year's results (imported as from paper records) and this year's campaign opened.
 The organisation account ``org_laonian`` (婺城区老年人协会, 罗店村, supervised by 区老龄办) has
 its report to file; last year it was 基本合格, so its report needs a rectification report.
 """
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from engine.models import Unit, UnitLevel
 
-from ..demo import DEMO_PASSWORD, TOWNSHIPS
+from ..demo import DEMO_PASSWORD, TOWNSHIPS, DemoStage, demo_case, demo_complete, demo_pdf
 from .models import (
     CREDIT_CODE_CHARS,
     InspectionCampaign,
@@ -105,9 +105,83 @@ def current_campaign(today: date) -> tuple[int, date]:
     return today.year, date(today.year + 1, 5, 31)
 
 
+KEY = "annual_inspection"
+# This year's campaign, one organisation in each stage. Organisations without an account file
+# through their village's staff (the demo spreads organisations over the nine villages in
+# order: 阳光幼儿园 → 西吴村, 家庭教育促进会 → 孙宅村).
+STAGES = [
+    DemoStage(KEY, "网上报送年检报告书", "婺城区老年人协会", "org_laonian", "file_report"),
+    DemoStage(KEY, "业务主管单位初审", "婺城区阳光幼儿园", "wucheng_org_supervisor",
+              "supervisor_review"),
+    DemoStage(KEY, "退回补正年检报告书", "婺城区家庭教育促进会", "jiangtang_v2_staff",
+              "correct_report"),
+    DemoStage(KEY, "登记管理机关审查", "婺城区个体劳动者协会", "wucheng_county_staff",
+              "county_review"),
+    DemoStage(KEY, "作出年检结论", "婺城区慈善总会", "wucheng_county_leader", "conclude"),
+    DemoStage(KEY, "合格（结论通知书已出具，待年度抽查）", "婺城区佛手产业协会",
+              "wucheng_county_staff", doc_type="inspection_conclusion"),
+    DemoStage(KEY, "基本合格（整改通知书已出具）", "婺城区登山户外运动协会",
+              "wucheng_county_staff", doc_type="inspection_rectification"),
+]
+REPORT = {"activities": "开展会员活动10场，组织公益服务6次", "income": "52000",
+          "expenditure": "48000.50", "net_assets": "30000", "audit": "not_required",
+          "audit_report": "", "officers": "王德福 会长\n李秀英 秘书长", "changes": "",
+          "rectification_report": "", "declaration_confirmed": "on"}
+
+
+def _village_staff(case) -> str:
+    """The username of the staff of the organisation's village (who file for it)."""
+    township = case.village.parent
+    slug, names = next((slug, names) for name, slug, names in TOWNSHIPS if name == township.name)
+    return f"{slug}_v{names.index(case.village.name) + 1}_staff"
+
+
+def _walk(stage: DemoStage) -> None:
+    """Walk the campaign's case of the stage's organisation up to the stage."""
+    case = demo_case(stage)
+    if case is None or not case.tasks.filter(status="open", spec_name="file_report").exists():
+        return  # not opened (exempt), or walked already
+    supervised = case.data.get("has_supervisor")
+    filer = _village_staff(case)
+    demo_complete(case, filer, "file_report",
+                  files={"attachments": [demo_pdf("年检报告书.pdf")]}, **REPORT)
+    if stage.spec_name == "supervisor_review":
+        return
+    if supervised:
+        if stage.spec_name == "correct_report":
+            demo_complete(case, "wucheng_org_supervisor", "supervisor_review",
+                          supervisor_result="return", opinion="材料不全",
+                          return_reason="缺少财务会计报告；理事名单未签章")
+            return
+        demo_complete(case, "wucheng_org_supervisor", "supervisor_review",
+                      supervisor_result="pass", opinion="同意报送", return_reason="")
+    if stage.spec_name == "county_review":
+        return
+    basic = stage.doc_type == "inspection_rectification"
+    demo_complete(case, "wucheng_county_staff", "county_review", county_result="pass",
+                  site_visit="on", proposed_conclusion="basic" if basic else "pass",
+                  opinion="报告内容齐全", return_reason="")
+    if stage.spec_name == "conclude":
+        return
+    deadline = (timezone.localdate() + timedelta(days=60)).isoformat()
+    demo_complete(case, "wucheng_county_leader", "conclude",
+                  conclusion="basic" if basic else "pass",
+                  problems="财务管理制度不健全" if basic else "",
+                  rectification_deadline=deadline if basic else "",
+                  conclusion_opinion="基本合格" if basic else "合格")
+
+
+def seed_stages() -> None:
+    """Walk this year's cases of the ``STAGES`` organisations (idempotent: a case is walked
+    only while it still waits for its report)."""
+    for stage in STAGES[1:]:
+        _walk(stage)
+
+
 @transaction.atomic
-def seed() -> list[str]:
-    """Create the demo organisations and open the current campaign (idempotent)."""
+def seed(*, stages: bool = False) -> list[str]:
+    """Create the demo organisations and open the current campaign (idempotent).
+    ``stages``: also walk the ``STAGES`` cases."""
     user_model = get_user_model()
     account, created = user_model.objects.get_or_create(
         username=ORG_ACCOUNT[0], defaults={"first_name": ORG_ACCOUNT[1]})
@@ -144,6 +218,8 @@ def seed() -> list[str]:
             if not SupervisingUnitAccount.objects.filter(user=supervisor,
                                                          supervising_unit=unit).exists():
                 supervising_unit_link(user=supervisor, supervising_unit=unit, actor=county_staff)
+    if stages:
+        seed_stages()
     return [f"{ORG_ACCOUNT[0]} / {DEMO_PASSWORD}：{ORG_ACCOUNT[1]}"
             f"（社会组织账号，待报送{year}年度年检报告书）",
             f"社会组织年检：{len(ORGANISATIONS)}个社会组织，{year}年度年检已开启，"
