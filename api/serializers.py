@@ -5,13 +5,13 @@ from rest_framework import serializers as s
 
 
 class ErrorSerializer(s.Serializer):
-    detail = s.CharField(help_text="拒绝原因（中文）")
+    # The one error shape of every refusal (api.errors); no docstring: it would become the
+    # schema's (English) description.
 
-
-class FormErrorSerializer(s.Serializer):
     detail = s.CharField(help_text="拒绝原因（中文）")
-    errors = s.DictField(child=s.ListField(child=s.CharField()),
-                         help_text="各字段的校验错误；`__all__` 为整张表单的错误")
+    errors = s.DictField(child=s.ListField(child=s.CharField()), required=False,
+                         help_text="请求体、表单或查询参数未通过校验时：各字段的错误"
+                                   "（`__all__` 为整张表单的错误）")
 
 
 class ProcedureSerializer(s.Serializer):
@@ -127,8 +127,29 @@ class ApplicationSubmitSerializer(s.Serializer):
 
 
 class ReturnSerializer(s.Serializer):
-    target = s.IntegerField(help_text="退回到的已办环节（任务编号）")
-    comment = s.CharField(help_text="退回理由")
+    target = s.IntegerField(min_value=1, max_value=2**63 - 1,
+                            help_text="退回到的已办环节（任务编号）")
+    comment = s.CharField(max_length=2000, help_text="退回理由")
+
+
+class ReturnToApplicantSerializer(s.Serializer):
+    missing = s.CharField(max_length=2000, help_text="需要补正的材料")
+
+
+class PersonActionSerializer(s.Serializer):
+    to_user = s.CharField(max_length=150, help_text="接手人员的账号（用户名）")
+    comment = s.CharField(max_length=2000, help_text="说明")
+
+
+class SignerAddSerializer(s.Serializer):
+    signer = s.CharField(max_length=150, help_text="加签人员的账号（用户名）")
+    position = s.ChoiceField(choices=[("before", "前加签"), ("after", "后加签")],
+                             help_text="before：前加签；after：后加签")
+    comment = s.CharField(max_length=2000, help_text="加签说明")
+
+
+class CommentSerializer(s.Serializer):
+    comment = s.CharField(max_length=2000, help_text="说明")
 
 
 class VerificationSerializer(s.Serializer):

@@ -157,6 +157,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents DRF's own refusals in the shared Error shape (api.schema).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "api.schema.add_error_responses"],
 }
 
 # Where procedures keep their diagrams and document templates.
@@ -191,6 +194,7 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "engine.tasks.timers_fire_due_task", "schedule": 30.0},
     "sweep-deadlines": {"task": "engine.tasks.deadline_sweep_task", "schedule": 300.0},
     "sweep-outbox": {"task": "engine.tasks.outbox_sweep_task", "schedule": 60.0},
+    "sweep-webhooks": {"task": "api.tasks.webhook_sweep_task", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
