@@ -253,7 +253,7 @@ class TaskListView(APIView):
 class OutboxView(APIView):
     @extend_schema(summary="新推送的任务（游标）", tags=["任务"],
                    parameters=[OutboxQuery],
-                   description="代替 Webhook：部门系统定时以上次的 cursor 请求，得到此后推送给它的"
+                   description="不便接收 Webhook 的部门系统定时以上次的 cursor 请求，得到此后推送给它的"
                                "待办任务（仍待办的；期间已被办理的不再返回）。",
                    responses={200: out.OutboxSerializer, 400: E400, 403: E403})
     def get(self, request):
@@ -459,8 +459,9 @@ class DocumentDetailView(APIView):
 
 
 class BinaryView(APIView):
-    """A download: the file on success; a refusal is JSON whatever the Accept header asked
-    (the schema documents refusals as application/json only)."""
+    # A download: the file on success; a refusal is JSON whatever the Accept header asked
+    # (the schema documents refusals as application/json only). No docstring: it would be
+    # the (English) description of the subclasses' operations.
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -474,6 +475,7 @@ class DocumentPdfView(BinaryView):
     renderer_classes = [JSONRenderer, PDFRenderer]
 
     @extend_schema(summary="下载文书 PDF", tags=["文书"],
+                   description="能查看案件的人可以下载其文书；总是作为附件下载。",
                    responses={(200, "application/pdf"): OpenApiTypes.BINARY,
                               403: E403, 404: E404})
     def get(self, request, uuid):

@@ -28,7 +28,6 @@ import uuid
 from datetime import timedelta
 
 import requests
-from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -231,7 +230,7 @@ def webhook_delivery_send(*, delivery_pk: int, final: bool) -> str:
                                exc)
                 error = exc
                 delivery.last_error = (str(exc) if isinstance(exc, WebhookFailed)
-                                       else f"{type(exc).__name__}: {exc}")[:2000]
+                                       else f"无法送达（{type(exc).__name__}）：{exc}")[:2000]
                 if final:
                     delivery.status = WebhookDeliveryStatus.FAILED
             else:
@@ -275,7 +274,3 @@ def hooks_of_tokens(tokens) -> dict[int, Webhook]:
 def deliveries_of_hook(hook: Webhook, *, limit: int = 20) -> list[WebhookDelivery]:
     return list(hook.deliveries.order_by("-created_at", "-pk")[:limit])
 
-
-def require_supervisor(user, county) -> None:
-    if county is None or not user.has_perm("engine.supervise_unit", county):
-        raise PermissionDenied("仅县民政局主管人员可以管理接口令牌")

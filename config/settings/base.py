@@ -149,7 +149,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "民政审批引擎 API",
     "DESCRIPTION": "审批事项、申请、案件、待办任务与文书的接口。浏览器使用登录会话；"
                    "部门系统使用县民政局主管人员签发的接口令牌（请求头 "
-                   "`Authorization: Token <令牌>`）。所有接口与网页使用同一套权限规则。",
+                   "`Authorization: Token <令牌>`）。所有接口与网页使用同一套权限规则。"
+                   "拒绝时一律返回 JSON：`detail` 为中文原因，校验未通过时 `errors` 列出各字段的错误。"
+                   "任务推送给部门时，可向其登记的 Webhook 网址发送签名通知（请求头 "
+                   "`X-Minzheng-Signature: sha256=<HMAC-SHA256(密钥, 时间戳 + \".\" + 请求体)>`、"
+                   "`X-Minzheng-Timestamp`、幂等键 `Idempotency-Key`，失败重试、至少送达一次），"
+                   "或轮询 `/api/tasks/outbox/`。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
