@@ -6,12 +6,12 @@ from celery.signals import worker_ready
 
 
 @shared_task(bind=True, name="api.tasks.webhook_deliver_task", time_limit=60,
-             soft_time_limit=50, max_retries=5)
+             soft_time_limit=50, max_retries=5)  # MAX_RETRIES of api.webhooks
 def webhook_deliver_task(self, delivery_pk: int) -> str:
     """POST one webhook delivery. A failure retries with exponential backoff (1, 2, 4, 8,
     16 minutes); after the last retry the delivery is marked failed. Idempotent: a delivery
     already sent is not sent again (and the receiver sees the same idempotency key)."""
-    from .webhooks import RETRY_BASE_SECONDS, WebhookFailed, webhook_delivery_send
+    from .webhooks import WebhookFailed, retry_countdown, webhook_delivery_send
 
     if self.request.is_eager:
         # Eager mode (embedded demo, unit tests): no broker to schedule a retry on; retry in
@@ -26,7 +26,7 @@ def webhook_deliver_task(self, delivery_pk: int) -> str:
     try:
         return webhook_delivery_send(delivery_pk=delivery_pk, final=retries >= self.max_retries)
     except WebhookFailed as exc:
-        raise self.retry(exc=exc, countdown=RETRY_BASE_SECONDS * 2 ** retries) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(retries)) from exc
 
 
 @shared_task(name="api.tasks.webhook_sweep_task", time_limit=120, soft_time_limit=100)

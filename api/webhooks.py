@@ -49,11 +49,17 @@ DELIVERY_HEADER = "X-Minzheng-Delivery"
 EVENT_HEADER = "X-Minzheng-Event"
 # Connect and read timeouts of one attempt: a slow receiver holds a worker this long at most.
 TIMEOUT = (3, 10)
-RETRY_BASE_SECONDS = 60  # 1, 2, 4, 8, 16 minutes
-MAX_RETRIES = 5
+MAX_RETRIES = 5  # after 1, 2, 4, 8, 16 minutes (settings.WEBHOOK_RETRY_BASE_SECONDS = 60)
 # Longer than the longest retry countdown, so a delivery waiting for its retry is not sent
 # early by the sweep.
 REQUEUE_AFTER = timedelta(minutes=20)
+
+
+def retry_countdown(retries: int) -> int:
+    """Seconds before retry number ``retries + 1``: exponential backoff."""
+    from django.conf import settings
+
+    return settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** retries
 
 
 class WebhookFailed(Exception):

@@ -203,6 +203,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 
+# Webhooks (api.webhooks): the first retry's delay, doubled at each further retry.
+WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "60"))
+
 # Notifications (engine.notifications): each channel is delivered by its own Celery task.
 NOTIFICATION_CHANNELS = [c for c in os.environ.get("NOTIFICATION_CHANNELS", "email,sms")
                          .split(",") if c]

@@ -187,3 +187,42 @@ def test_hook_url_must_be_http(demo):
     for url in ("ftp://example.org/x", "javascript:alert(1)", "", "http://"):
         with pytest.raises(ActionRefused):
             webhook_set(token_pk=token.pk, url=url)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_retries_after_the_receiver_fails_once(applicant, village, tmp_path,
+                                                             monkeypatch):
+    """Through a real broker and Celery worker (not eager): the filing returns at once, the
+    worker's first POST gets a 500, Celery's retry (after the backoff, 1 s here) succeeds
+    with the same idempotency key and signature scheme."""
+    import time
+
+    from tests.processes import RedisServer, Worker
+
+    monkeypatch.setenv("WEBHOOK_RETRY_BASE_SECONDS", "1")
+    redis_server = RedisServer(tmp_path)
+    redis_server.start()
+    worker = Worker(redis_server.url)
+    output = ""
+    try:
+        with Receiver(fail_first=1) as rx, published_to(redis_server.url):
+            _, hook, secret = _hooked("公安", rx.url)
+            worker.start()
+            case = _file(village, applicant)
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and not hook.deliveries.filter(
+                    status=WebhookDeliveryStatus.SENT).exists():
+                time.sleep(0.3)
+            output = worker.stop()
+            first, second = rx.requests
+    finally:
+        output = output or worker.stop()
+        redis_server.stop()
+    delivery = hook.deliveries.get()
+    assert (delivery.status, delivery.attempts) == (WebhookDeliveryStatus.SENT, 2), output[-3000:]
+    assert first["headers"][DELIVERY_HEADER] == second["headers"][DELIVERY_HEADER] == \
+        str(delivery.key)
+    assert signature_valid(secret, second["headers"][TIMESTAMP_HEADER], second["body"],
+                           second["headers"][SIGNATURE_HEADER])
+    assert json.loads(second["body"])["task"]["id"] == _police_task(case).pk
