@@ -188,3 +188,21 @@ class TokenCreateSerializer(s.Serializer):
 class OutboxSerializer(s.Serializer):
     cursor = s.IntegerField(help_text="下次请求的游标（after 参数）")
     tasks = TaskSerializer(many=True, help_text="游标之后推送给您的待办任务")
+
+
+class WebhookDeliverySerializer(s.Serializer):
+    key = s.UUIDField(help_text="幂等键（每次尝试相同，即请求头 Idempotency-Key）")
+    event = s.CharField(help_text="事件：task.offered（任务推送）")
+    task = s.IntegerField(allow_null=True, help_text="任务编号")
+    status = s.CharField(help_text="状态：pending 待发送、sent 已送达、failed 发送失败")
+    attempts = s.IntegerField(help_text="已尝试次数")
+    last_status_code = s.IntegerField(allow_null=True, help_text="最近一次接收方返回的 HTTP 状态码")
+    last_error = s.CharField(allow_blank=True, help_text="最近一次失败的原因")
+    created_at = s.DateTimeField(help_text="产生时间")
+    sent_at = s.DateTimeField(allow_null=True, help_text="送达时间")
+
+
+class WebhookSerializer(s.Serializer):
+    url = s.CharField(help_text="接收通知的网址")
+    active = s.BooleanField(help_text="是否启用")
+    deliveries = WebhookDeliverySerializer(many=True, help_text="最近的推送（新的在前，最多 50 条）")

@@ -37,6 +37,7 @@ urlpatterns = [
     path("documents/<uuid:uuid>/pdf/", views.DocumentPdfView.as_view(), name="document_pdf"),
     path("documents/<uuid:uuid>/verify/", views.DocumentVerifyView.as_view(),
          name="document_verify"),
+    path("webhook/", views.OwnWebhookView.as_view(), name="webhook"),
     path("tokens/", views.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
     # Last: any other path under /api/ (e.g. a non-numeric id) is a JSON 404, never the

@@ -47,6 +47,7 @@ from . import selectors
 from . import serializers as out
 from .errors import CONFIGURATION_ERROR_MESSAGE
 from .services import api_token_create, api_token_revoke
+from .webhooks import deliveries_of_hook
 
 E400 = OpenApiResponse(out.ErrorSerializer, description="请求被拒绝（原因见 detail）")
 E403 = OpenApiResponse(out.ErrorSerializer, description="未登录或无权限")
@@ -548,6 +549,30 @@ class DocumentVerifyView(APIView):
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Referrer-Policy"] = "no-referrer"
         return response
+
+
+# ---------------------------------------------------------------------------------------------
+# The calling system's own webhook
+
+
+class OwnWebhookView(APIView):
+    @extend_schema(operation_id="webhook_own", summary="本系统的 Webhook 与推送记录", tags=["任务"],
+                   description="以接口令牌调用：该令牌登记的 Webhook（由县民政局主管人员在网页上设置）"
+                               "及最近的推送、每次的结果与失败原因。未设置或以登录会话调用时为 404。",
+                   responses={200: out.WebhookSerializer, 403: E403, 404: E404})
+    def get(self, request):
+        from .models import ApiToken, Webhook
+
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        hook = Webhook.objects.filter(token=token).first() if token is not None else None
+        if hook is None:
+            raise Http404("该令牌未设置 Webhook")
+        deliveries = [{"key": d.key, "event": d.event, "task": d.task_id, "status": d.status,
+                       "attempts": d.attempts, "last_status_code": d.last_status_code,
+                       "last_error": d.last_error, "created_at": d.created_at,
+                       "sent_at": d.sent_at} for d in deliveries_of_hook(hook, limit=50)]
+        return Response(out.WebhookSerializer({"url": hook.url, "active": hook.active,
+                                               "deliveries": deliveries}).data)
 
 
 # ---------------------------------------------------------------------------------------------

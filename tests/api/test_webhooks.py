@@ -118,7 +118,7 @@ def test_offered_task_is_posted_signed_once_and_only_to_its_department(
 def test_a_failing_receiver_is_retried_with_the_same_key(
         demo, applicant, village, django_capture_on_commit_callbacks):
     with Receiver(fail_first=1) as rx:
-        _, hook, secret = _hooked("公安", rx.url)
+        token, hook, secret = _hooked("公安", rx.url)
         with django_capture_on_commit_callbacks(execute=True):
             _file(village, applicant)
         first, second = rx.requests
@@ -129,6 +129,29 @@ def test_a_failing_receiver_is_retried_with_the_same_key(
         delivery = hook.deliveries.get()
         assert (delivery.status, delivery.attempts, delivery.last_error) == \
             (WebhookDeliveryStatus.SENT, 2, "")
+
+
+def test_the_system_sees_its_own_hook_and_deliveries_only(
+        demo, applicant, village, township_staff, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    with Receiver(fail_first=100) as rx:
+        _, raw = api_token_create(user=department_user("公安"), label="公安系统")
+        token = department_user("公安").api_tokens.get()
+        webhook_set(token_pk=token.pk, url=rx.url)
+        with django_capture_on_commit_callbacks(execute=True):
+            _file(village, applicant)
+    own = Client(HTTP_AUTHORIZATION=f"Token {raw}").get("/api/webhook/").json()
+    assert own["url"] == rx.url
+    [delivery] = own["deliveries"]
+    assert delivery["status"] == "failed" and delivery["last_status_code"] == 500
+    assert delivery["attempts"] == 6 and "500" in delivery["last_error"]
+    # Another system's token (no hook of its own), a session: 404.
+    _, health = api_token_create(user=department_user("卫健"), label="卫健系统")
+    assert Client(HTTP_AUTHORIZATION=f"Token {health}").get("/api/webhook/").status_code == 404
+    session = Client()
+    session.force_login(township_staff)
+    assert session.get("/api/webhook/").status_code == 404
 
 
 def test_a_receiver_that_always_fails_is_marked_failed_with_its_error(

@@ -271,6 +271,8 @@ MATRIX = {
     "api:tokens": Entry(get=SUPERVISOR, post=SUPERVISOR,
                         data=lambda w: {"username": "wucheng_dept_police", "label": "公安"}),
     "api:token_revoke": Entry(kwargs=_pk("token"), post=SUPERVISOR),
+    # The calling token's own webhook: a session has none (404 for all; tests/api/).
+    "api:webhook": Entry(get_only=True),
     # Django's admin: only is_staff accounts, which no persona is (one sample pattern).
     "admin:*": Entry(),
 }
