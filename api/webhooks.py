@@ -182,7 +182,9 @@ def task_offered_record(task) -> list[WebhookDelivery]:
 
 
 def _on_task_created(sender, instance, created, raw=False, **kwargs) -> None:
-    if created and not raw and instance.status == "open":
+    from engine.models import TaskStatus
+
+    if created and not raw and instance.status == TaskStatus.OPEN:
         task_offered_record(instance)
 
 

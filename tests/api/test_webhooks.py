@@ -249,3 +249,21 @@ def test_a_real_worker_retries_after_the_receiver_fails_once(applicant, village,
     assert signature_valid(secret, second["headers"][TIMESTAMP_HEADER], second["body"],
                            second["headers"][SIGNATURE_HEADER])
     assert json.loads(second["body"])["task"]["id"] == _police_task(case).pk
+
+
+def test_another_countys_supervisor_cannot_touch_the_hook(demo):
+    from django.http import Http404
+
+    from api.webhooks import webhook_remove, webhook_secret_renew
+    from engine.models import UnitLevel
+    from engine.services import unit_create
+
+    jindong = unit_create(name="金东区", level=UnitLevel.COUNTY, doc_prefix="金东民")
+    token, hook, secret = _hooked("公安", "http://127.0.0.1:9/hook")
+    for call in (lambda: webhook_set(token_pk=token.pk, url="http://evil.example/", county=jindong),
+                 lambda: webhook_secret_renew(token_pk=token.pk, county=jindong),
+                 lambda: webhook_remove(token_pk=token.pk, county=jindong)):
+        with pytest.raises(Http404):
+            call()
+    hook.refresh_from_db()
+    assert (hook.url, hook.secret) == ("http://127.0.0.1:9/hook", secret)
