@@ -5,13 +5,13 @@ from rest_framework import serializers as s
 
 
 class ErrorSerializer(s.Serializer):
-    detail = s.CharField(help_text="拒绝原因（中文）")
+    # The one error shape of every refusal (api.errors); no docstring: it would become the
+    # schema's (English) description.
 
-
-class FormErrorSerializer(s.Serializer):
     detail = s.CharField(help_text="拒绝原因（中文）")
-    errors = s.DictField(child=s.ListField(child=s.CharField()),
-                         help_text="各字段的校验错误；`__all__` 为整张表单的错误")
+    errors = s.DictField(child=s.ListField(child=s.CharField()), required=False,
+                         help_text="请求体、表单或查询参数未通过校验时：各字段的错误"
+                                   "（`__all__` 为整张表单的错误）")
 
 
 class ProcedureSerializer(s.Serializer):
@@ -127,8 +127,29 @@ class ApplicationSubmitSerializer(s.Serializer):
 
 
 class ReturnSerializer(s.Serializer):
-    target = s.IntegerField(help_text="退回到的已办环节（任务编号）")
-    comment = s.CharField(help_text="退回理由")
+    target = s.IntegerField(min_value=1, max_value=2**63 - 1,
+                            help_text="退回到的已办环节（任务编号）")
+    comment = s.CharField(max_length=2000, help_text="退回理由")
+
+
+class ReturnToApplicantSerializer(s.Serializer):
+    missing = s.CharField(max_length=2000, help_text="需要补正的材料")
+
+
+class PersonActionSerializer(s.Serializer):
+    to_user = s.CharField(max_length=150, help_text="接手人员的账号（用户名）")
+    comment = s.CharField(max_length=2000, help_text="说明")
+
+
+class SignerAddSerializer(s.Serializer):
+    signer = s.CharField(max_length=150, help_text="加签人员的账号（用户名）")
+    position = s.ChoiceField(choices=[("before", "前加签"), ("after", "后加签")],
+                             help_text="before：前加签；after：后加签")
+    comment = s.CharField(max_length=2000, help_text="加签说明")
+
+
+class CommentSerializer(s.Serializer):
+    comment = s.CharField(max_length=2000, help_text="说明")
 
 
 class VerificationSerializer(s.Serializer):
@@ -167,3 +188,21 @@ class TokenCreateSerializer(s.Serializer):
 class OutboxSerializer(s.Serializer):
     cursor = s.IntegerField(help_text="下次请求的游标（after 参数）")
     tasks = TaskSerializer(many=True, help_text="游标之后推送给您的待办任务")
+
+
+class WebhookDeliverySerializer(s.Serializer):
+    key = s.UUIDField(help_text="幂等键（每次尝试相同，即请求头 Idempotency-Key）")
+    event = s.CharField(help_text="事件：task.offered（任务推送）")
+    task = s.IntegerField(allow_null=True, help_text="任务编号")
+    status = s.CharField(help_text="状态：pending 待发送、sent 已送达、failed 发送失败")
+    attempts = s.IntegerField(help_text="已尝试次数")
+    last_status_code = s.IntegerField(allow_null=True, help_text="最近一次接收方返回的 HTTP 状态码")
+    last_error = s.CharField(allow_blank=True, help_text="最近一次失败的原因")
+    created_at = s.DateTimeField(help_text="产生时间")
+    sent_at = s.DateTimeField(allow_null=True, help_text="送达时间")
+
+
+class WebhookSerializer(s.Serializer):
+    url = s.CharField(help_text="接收通知的网址")
+    active = s.BooleanField(help_text="是否启用")
+    deliveries = WebhookDeliverySerializer(many=True, help_text="最近的推送（新的在前，最多 50 条）")

@@ -2,13 +2,14 @@
 outsiders, 403 for the wrong role), at most one service call, a JSON answer. Logic stays in
 ``engine`` and ``workflows``; refusals become 400/403/404/409 in ``api.errors``."""
 import json
+import re
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, QueryDict
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -21,12 +22,14 @@ from engine.issuers import document_issuer_name
 from engine.models import DocumentValidity, TaskStatus
 from engine.notifications import configuration_error_report
 from engine.selectors import (
+    attachment_get_for_user,
     case_get_for_user,
     case_list_for_user,
     document_get_for_user,
     document_get_public,
     task_get_for_user,
     task_list_for_user,
+    user_can_act_on_task,
 )
 from engine.services import RuntimeFailure, task_claim, task_release
 from portal.selectors import (
@@ -44,28 +47,46 @@ from . import selectors
 from . import serializers as out
 from .errors import CONFIGURATION_ERROR_MESSAGE
 from .services import api_token_create, api_token_revoke
+from .webhooks import deliveries_of_hook
 
 E400 = OpenApiResponse(out.ErrorSerializer, description="请求被拒绝（原因见 detail）")
 E403 = OpenApiResponse(out.ErrorSerializer, description="未登录或无权限")
 E404 = OpenApiResponse(out.ErrorSerializer, description="不存在或无权查看")
 E409 = OpenApiResponse(out.ErrorSerializer, description="任务已被办理或被他人认领")
-FORM400 = OpenApiResponse(out.FormErrorSerializer, description="表单校验未通过")
+FORM400 = OpenApiResponse(out.ErrorSerializer,
+                          description="表单校验未通过（各字段的错误见 errors）或请求体有误")
 
 MAX_LIMIT = 100
 
 
+class QueryInteger(serializers.IntegerField):
+    """An integer query parameter: given empty (``?limit=``) it is refused, not read as
+    absent, and only digits are an integer (DRF also reads "1.0") — the schema says an
+    integer."""
+
+    def get_value(self, dictionary):
+        if dictionary.get(self.field_name, None) == "":
+            return ""
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, int) and not re.fullmatch(r"-?[0-9]{1,20}", str(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class PageQuery(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT,
-                                     default=50, help_text="每页条数（1–100）")
-    offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0,
-                                      help_text="跳过的条数")
+    limit = QueryInteger(required=False, min_value=1, max_value=MAX_LIMIT,
+                         default=50, help_text="每页条数（1–100）")
+    offset = QueryInteger(required=False, min_value=0, max_value=10**9, default=0,
+                          help_text="跳过的条数")
 
 
 class OutboxQuery(serializers.Serializer):
-    after = serializers.IntegerField(required=False, min_value=0, max_value=2**62, default=0,
-                                     help_text="游标：上次返回的 cursor，首次为 0")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT,
-                                     default=50, help_text="最多返回条数（1–100）")
+    after = QueryInteger(required=False, min_value=0, max_value=2**62, default=0,
+                         help_text="游标：上次返回的 cursor，首次为 0")
+    limit = QueryInteger(required=False, min_value=1, max_value=MAX_LIMIT,
+                         default=50, help_text="最多返回条数（1–100）")
 
 
 class VerifyQuery(serializers.Serializer):
@@ -99,8 +120,7 @@ def _page_serializer(name, item):
 
 CasePage = _page_serializer("CasePage", out.CaseSerializer)
 TaskPage = _page_serializer("TaskPage", out.TaskSerializer)
-PAGE_PARAMS = [OpenApiParameter("limit", int, description="每页条数（1–100）"),
-               OpenApiParameter("offset", int, description="跳过的条数")]
+PAGE_PARAMS = [PageQuery]
 
 
 def form_data(request) -> QueryDict:
@@ -234,7 +254,7 @@ class TaskListView(APIView):
 class OutboxView(APIView):
     @extend_schema(summary="新推送的任务（游标）", tags=["任务"],
                    parameters=[OutboxQuery],
-                   description="代替 Webhook：部门系统定时以上次的 cursor 请求，得到此后推送给它的"
+                   description="不便接收 Webhook 的部门系统定时以上次的 cursor 请求，得到此后推送给它的"
                                "待办任务（仍待办的；期间已被办理的不再返回）。",
                    responses={200: out.OutboxSerializer, 400: E400, 403: E403})
     def get(self, request):
@@ -316,6 +336,105 @@ class TaskReturnView(APIView):
         return Response(out.TaskSerializer(selectors.task_summary(task)).data)
 
 
+def _body(serializer_class, request) -> dict:
+    body = serializer_class(data=form_data(request))
+    if not body.is_valid():
+        raise serializers.ValidationError(body.errors)
+    return body.validated_data
+
+
+def _acting_task_or_403(request, pk):
+    """The task (404 for who may not see its case), and 403 unless the user may act on it —
+    before any other lookup, so a refused caller learns nothing (e.g. which accounts
+    exist)."""
+    task = task_get_for_user(request.user, pk)
+    if not user_can_act_on_task(request.user, task):
+        raise PermissionDenied("无权办理该任务")
+    return task
+
+
+def _colleague(username: str, refusal: str):
+    """An active account by username; the service then checks it may take the task."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        from engine.errors import ActionRefused
+
+        raise ActionRefused(refusal)
+    return user
+
+
+ACTION_ERRORS = {400: E400, 403: E403, 404: E404, 409: E409}
+
+
+class TaskReturnToApplicantView(APIView):
+    @extend_schema(summary="退回申请人补正材料", tags=["任务"], request=out.ReturnToApplicantSerializer,
+                   description="与网页“退回补正”同一规则：案件回到申请人（或代办的村（社区）），"
+                               "补正后回到本环节。",
+                   responses={200: out.TaskSerializer, **ACTION_ERRORS})
+    def post(self, request, pk):
+        task = _acting_task_or_403(request, pk)
+        body = _body(out.ReturnToApplicantSerializer, request)
+        task = actions.task_return_to_applicant(user=request.user, task_pk=task.pk,
+                                                missing=body["missing"])
+        return Response(out.TaskSerializer(selectors.task_summary(task)).data)
+
+
+class TaskTransferView(APIView):
+    @extend_schema(summary="转办", tags=["任务"], request=out.PersonActionSerializer,
+                   description="把任务交给本辖区具有相同角色的其他人员办理（转办后由对方办理）。",
+                   responses={200: out.TaskSerializer, **ACTION_ERRORS})
+    def post(self, request, pk):
+        task = _acting_task_or_403(request, pk)
+        body = _body(out.PersonActionSerializer, request)
+        task = actions.task_transfer(
+            user=request.user, task_pk=task.pk, comment=body["comment"],
+            to_user=_colleague(body["to_user"], "只能转办给本辖区具有相同角色的其他人员"))
+        return Response(out.TaskSerializer(selectors.task_summary(task)).data)
+
+
+class TaskDelegateView(APIView):
+    @extend_schema(summary="委派", tags=["任务"], request=out.PersonActionSerializer,
+                   description="请本辖区的工作人员代为办理；对方办理后交回您确认（仍由您决定）。",
+                   responses={200: out.TaskSerializer, **ACTION_ERRORS})
+    def post(self, request, pk):
+        task = _acting_task_or_403(request, pk)
+        body = _body(out.PersonActionSerializer, request)
+        task = actions.task_delegate(
+            user=request.user, task_pk=task.pk, comment=body["comment"],
+            to_user=_colleague(body["to_user"], "只能委派给本辖区的工作人员"))
+        return Response(out.TaskSerializer(selectors.task_summary(task)).data)
+
+
+class TaskSignerAddView(APIView):
+    @extend_schema(summary="加签", tags=["任务"], request=out.SignerAddSerializer,
+                   description="前加签：加签人签署后您才能办结本环节；后加签：您办理后还须加签人签署，"
+                               "案件才继续。返回加签人的签署任务。",
+                   responses={201: out.TaskSerializer, **ACTION_ERRORS})
+    def post(self, request, pk):
+        task = _acting_task_or_403(request, pk)
+        body = _body(out.SignerAddSerializer, request)
+        co_sign = actions.signer_add(
+            user=request.user, task_pk=task.pk, position=body["position"],
+            comment=body["comment"],
+            signer=_colleague(body["signer"], "只能加签本辖区的其他工作人员"))
+        return Response(out.TaskSerializer(selectors.task_summary(co_sign)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class TaskSignerRemoveView(APIView):
+    @extend_schema(summary="减签", tags=["任务"], request=out.CommentSerializer,
+                   description="对尚未签署的签署任务（加签，或会签、或签、票签中的一人）减签："
+                               "加签由发起人或本环节办理人减签；会签由同一环节的其他签署人或县级主管减签。",
+                   responses={200: out.TaskSerializer, **ACTION_ERRORS})
+    def post(self, request, pk):
+        co_sign = task_get_for_user(request.user, pk)
+        body = _body(out.CommentSerializer, request)
+        co_sign = actions.signer_remove(user=request.user, co_sign_pk=co_sign.pk,
+                                        comment=body["comment"])
+        co_sign.refresh_from_db()
+        return Response(out.TaskSerializer(selectors.task_summary(co_sign)).data)
+
+
 # ---------------------------------------------------------------------------------------------
 # Documents
 
@@ -340,10 +459,24 @@ class DocumentDetailView(APIView):
         return Response(out.DocumentSerializer(selectors.document_summary(document)).data)
 
 
-class DocumentPdfView(APIView):
+class BinaryView(APIView):
+    # A download: the file on success; a refusal is JSON whatever the Accept header asked
+    # (the schema documents refusals as application/json only). No docstring: it would be
+    # the (English) description of the subclasses' operations.
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = "application/json"
+        return response
+
+
+class DocumentPdfView(BinaryView):
     renderer_classes = [JSONRenderer, PDFRenderer]
 
     @extend_schema(summary="下载文书 PDF", tags=["文书"],
+                   description="能查看案件的人可以下载其文书；总是作为附件下载。",
                    responses={(200, "application/pdf"): OpenApiTypes.BINARY,
                               403: E403, 404: E404})
     def get(self, request, uuid):
@@ -354,6 +487,43 @@ class DocumentPdfView(APIView):
         response["Content-Disposition"] = content_disposition_header(
             True, f"{document.title}.pdf")
         response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachments
+
+
+class BinaryRenderer(BaseRenderer):
+    """Uploaded files of any type: the view answers an ``HttpResponse`` itself; errors are
+    JSON (``application/json`` is listed first in ``renderer_classes``)."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+class AttachmentDownloadView(BinaryView):
+    renderer_classes = [JSONRenderer, BinaryRenderer]
+
+    @extend_schema(summary="下载申请材料", tags=["案件"],
+                   description="与网页同一规则：能查看案件的人才能下载；标为敏感（银行账户、保密材料）的材料"
+                               "只给申请人本人和办理或办理过决定环节的人员，其他人为 403。总是作为附件下载。",
+                   responses={(200, "application/octet-stream"): OpenApiResponse(
+                       OpenApiTypes.BINARY, description="文件内容（Content-Type 为上传时识别的类型）"),
+                       403: E403, 404: E404})
+    def get(self, request, uuid):
+        attachment = attachment_get_for_user(request.user, uuid)
+        response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, attachment.name)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
         return response
 
 
@@ -379,6 +549,30 @@ class DocumentVerifyView(APIView):
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Referrer-Policy"] = "no-referrer"
         return response
+
+
+# ---------------------------------------------------------------------------------------------
+# The calling system's own webhook
+
+
+class OwnWebhookView(APIView):
+    @extend_schema(operation_id="webhook_own", summary="本系统的 Webhook 与推送记录", tags=["任务"],
+                   description="以接口令牌调用：该令牌登记的 Webhook（由县民政局主管人员在网页上设置）"
+                               "及最近的推送、每次的结果与失败原因。未设置或以登录会话调用时为 404。",
+                   responses={200: out.WebhookSerializer, 403: E403, 404: E404})
+    def get(self, request):
+        from .models import ApiToken, Webhook
+
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        hook = Webhook.objects.filter(token=token).first() if token is not None else None
+        if hook is None:
+            raise Http404("该令牌未设置 Webhook")
+        deliveries = [{"key": d.key, "event": d.event, "task": d.task_id, "status": d.status,
+                       "attempts": d.attempts, "last_status_code": d.last_status_code,
+                       "last_error": d.last_error, "created_at": d.created_at,
+                       "sent_at": d.sent_at} for d in deliveries_of_hook(hook, limit=50)]
+        return Response(out.WebhookSerializer({"url": hook.url, "active": hook.active,
+                                               "deliveries": deliveries}).data)
 
 
 # ---------------------------------------------------------------------------------------------

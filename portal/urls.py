@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from . import verification, views, views_actions
+from . import verification, views, views_actions, views_tokens
 from .forms import LoginForm, SetPasswordForm
 
 app_name = "portal"
@@ -48,6 +48,11 @@ urlpatterns = [
     path("county/settings/", views.county_settings, name="county_settings"),
     path("county/quotas/<slug:key>/<int:township_pk>/", views.county_quota_set,
          name="county_quota_set"),
+    path("county/api-tokens/", views_tokens.api_tokens, name="api_tokens"),
+    path("county/api-tokens/<int:pk>/revoke/", views_tokens.api_token_revoke_view,
+         name="api_token_revoke"),
+    path("county/api-tokens/<int:pk>/webhook/", views_tokens.api_token_webhook,
+         name="api_token_webhook"),
     path("modeler/", include("portal.modeler.urls", namespace="modeler")),
 ]
 

@@ -56,9 +56,14 @@ def published_to(url: str):
     from config.celery import app
 
     def reset():
+        from kombu import pools
+
         if app._pool is not None:
             app._pool.force_close_all()
         app._pool = None
+        # kombu keeps one producer pool per connection in a global registry: without this,
+        # an eager publish after the context would get the (memory) pool closed above.
+        pools.reset()
         with contextlib.suppress(AttributeError, KeyError):
             app.__dict__["amqp"]._producer_pool = None
 

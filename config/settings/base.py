@@ -158,7 +158,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "民政审批引擎 API",
     "DESCRIPTION": "审批事项、申请、案件、待办任务与文书的接口。浏览器使用登录会话；"
                    "部门系统使用县民政局主管人员签发的接口令牌（请求头 "
-                   "`Authorization: Token <令牌>`）。所有接口与网页使用同一套权限规则。",
+                   "`Authorization: Token <令牌>`）。所有接口与网页使用同一套权限规则。"
+                   "拒绝时一律返回 JSON：`detail` 为中文原因，校验未通过时 `errors` 列出各字段的错误。"
+                   "任务推送给部门时，可向其登记的 Webhook 网址发送签名通知（请求头 "
+                   "`X-Minzheng-Signature: sha256=<HMAC-SHA256(密钥, 时间戳 + \".\" + 请求体)>`、"
+                   "`X-Minzheng-Timestamp`、幂等键 `Idempotency-Key`，失败重试、至少送达一次），"
+                   "或轮询 `/api/tasks/outbox/`。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -166,6 +171,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents DRF's own refusals in the shared Error shape (api.schema).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "api.schema.add_error_responses"],
 }
 
 # Where procedures keep their diagrams and document templates.
@@ -200,8 +208,12 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "engine.tasks.timers_fire_due_task", "schedule": 30.0},
     "sweep-deadlines": {"task": "engine.tasks.deadline_sweep_task", "schedule": 300.0},
     "sweep-outbox": {"task": "engine.tasks.outbox_sweep_task", "schedule": 60.0},
+    "sweep-webhooks": {"task": "api.tasks.webhook_sweep_task", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# Webhooks (api.webhooks): the first retry's delay, doubled at each further retry.
+WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "60"))
 
 # Notifications (engine.notifications): each channel is delivered by its own Celery task.
 NOTIFICATION_CHANNELS = [c for c in os.environ.get("NOTIFICATION_CHANNELS", "email,sms")

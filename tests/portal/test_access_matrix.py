@@ -207,6 +207,15 @@ MATRIX = {
                                     get=SUPERVISOR, post=SUPERVISOR, case_bound=True,
                                     data=lambda w: {"reason": "错误"}),
     "portal:county_issuer_settings": Entry(post=SUPERVISOR),  # POST only
+    "portal:api_tokens": Entry(get=SUPERVISOR, post=SUPERVISOR,
+                               data=lambda w: {"username": "wucheng_dept_police",
+                                               "label": "公安"}),
+    "portal:api_token_revoke": Entry(kwargs=_pk("token"), post=SUPERVISOR),
+    "portal:api_token_webhook": Entry(kwargs=_pk("token"), post=SUPERVISOR,
+                                      data=lambda w: {"action": "save",
+                                                      f"hook{w.token.pk}-url":
+                                                      "http://127.0.0.1:9/hook",
+                                                      f"hook{w.token.pk}-active": "on"}),
     "annual_inspection:campaign": Entry(
         get=frozenset({"county_staff", "county_leader", "supervisor", "other_county"}),
         post=frozenset({"county_staff", "county_leader", "supervisor", "other_county"})),
@@ -234,6 +243,25 @@ MATRIX = {
                                case_bound=True),
     "api:task_return": Entry(kwargs=TASK, post=frozenset({"township_staff"}), case_bound=True,
                              data=lambda w: {"target": w.done.pk, "comment": "退回"}),
+    "api:task_return_to_applicant": Entry(kwargs=TASK, post=frozenset({"township_staff"}),
+                                          case_bound=True,
+                                          data=lambda w: {"missing": "户口簿"}),
+    "api:task_transfer": Entry(kwargs=TASK, post=frozenset({"township_staff"}),
+                               case_bound=True,
+                               data=lambda w: {"to_user": "luodian_leader", "comment": "转办"}),
+    "api:task_delegate": Entry(kwargs=TASK, post=frozenset({"township_staff"}),
+                               case_bound=True,
+                               data=lambda w: {"to_user": "luodian_v1_staff", "comment": "委派"}),
+    "api:task_add_signer": Entry(kwargs=TASK, post=frozenset({"township_staff"}),
+                                 case_bound=True,
+                                 data=lambda w: {"signer": "luodian_leader",
+                                                 "position": "before", "comment": "加签"}),
+    "api:task_remove_signer": Entry(kwargs=TASK, post=frozenset({"township_staff"}),
+                                    case_bound=True, data=lambda w: {"comment": "减签"}),
+    # The certificate, as the page: the applicant and the township's deciders only.
+    "api:attachment": Entry(kwargs=lambda w: {"uuid": w.attachment.uuid}, case_bound=True,
+                            get=frozenset({"applicant", "township_staff", "township_leader"}),
+                            get_only=True),
     "api:document": Entry(kwargs=lambda w: {"uuid": w.document.uuid}, get=CASE_VISIBLE,
                           case_bound=True, get_only=True),
     "api:document_pdf": Entry(kwargs=lambda w: {"uuid": w.document.uuid}, get=CASE_VISIBLE,
@@ -243,6 +271,8 @@ MATRIX = {
     "api:tokens": Entry(get=SUPERVISOR, post=SUPERVISOR,
                         data=lambda w: {"username": "wucheng_dept_police", "label": "公安"}),
     "api:token_revoke": Entry(kwargs=_pk("token"), post=SUPERVISOR),
+    # The calling token's own webhook: a session has none (404 for all; tests/api/).
+    "api:webhook": Entry(get_only=True),
     # Django's admin: only is_staff accounts, which no persona is (one sample pattern).
     "admin:*": Entry(),
 }
@@ -311,6 +341,9 @@ def _world(demo):
     from engine.models import DocumentFiling
 
     token, _ = api_token_create(user=users["department"], label="公安户籍核查系统")
+    from api.webhooks import webhook_set
+
+    webhook_set(token_pk=token.pk, url="http://127.0.0.1:9/police")
     return SimpleNamespace(
         token=token,
         users=users, case=case, task=task, done=done, document=document,
@@ -340,7 +373,10 @@ _STATE_SQL = """SELECT
   (SELECT COUNT(*) FROM engine_definitiondraft),
   (SELECT COUNT(*) FROM engine_calendaryear),
   (SELECT string_agg(id || ':' || COALESCE(revoked_at::text, ''), ',' ORDER BY id)
-     FROM api_apitoken)"""
+     FROM api_apitoken),
+  (SELECT string_agg(id || ':' || url || active || md5(secret), ',' ORDER BY id)
+     FROM api_webhook),
+  (SELECT COUNT(*) FROM api_webhookdelivery)"""
 
 
 def _state():
