@@ -487,7 +487,23 @@ def _translate_table(decision, table) -> list[Problem]:
     for column in inputs:
         text_node = column.find("{*}inputExpression/{*}text")
         if text_node is None or not (text_node.text or "").strip():
-            report("dmn_input_expression", f"的输入列“{_column_label(column)}”没有输入表达式",
+            # SpiffWorkflow reads the variable the column's label names when the expression
+            # is empty; say so in the table itself, so the stored table is what runs.
+            label_text = (column.get("label") or "").strip()
+            if label_text.isidentifier() and not label_text.startswith("_"):
+                if text_node is None:
+                    holder = column.find("{*}inputExpression")
+                    if holder is None:
+                        holder = etree.SubElement(column, etree.QName(column,
+                                                                      "inputExpression").text)
+                    text_node = etree.SubElement(holder, etree.QName(column, "text").text)
+                text_node.text = label_text
+                report("dmn_input_label", f"的输入列“{label_text}”没有输入表达式，按标签取变量 "
+                       f"{label_text} 的值（与 SpiffWorkflow 相同）", severity="warning",
+                       element_id=column.get("id"))
+                continue
+            report("dmn_input_expression", f"的输入列“{_column_label(column)}”没有输入表达式"
+                   + (f"，标签“{label_text}”也不是变量名" if label_text else ""),
                    element_id=column.get("id"))
             continue
         try:

@@ -53,6 +53,8 @@ class Problem:
     element_name: str
     message: str
     severity: str = "error"
+    # The library's own text (English), for the developer: shown folded under the message.
+    detail: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -248,7 +250,45 @@ def lanes_of(root) -> dict[str, str]:
     return lanes
 
 
-def definition_roles(bpmn_xml: str) -> list[str]:
+def lane_role_codes(role_names: dict[str, str] | None) -> dict[str, str]:
+    """Lane name → role code for lanes named with a role's Chinese name ("乡镇经办人" →
+    ``township_staff``); a name two roles share maps to neither."""
+    by_name: dict[str, str | None] = {}
+    for code, name in (role_names or {}).items():
+        name = (name or "").strip()
+        if name and name != code:
+            by_name[name] = None if name in by_name and by_name[name] != code else code
+    return {name: code for name, code in by_name.items() if code and name not in
+            (role_names or {})}
+
+
+def lanes_as_role_codes(bpmn_xml: str | bytes, role_names: dict[str, str] | None) -> str:
+    """The diagram with every lane named by a role's Chinese name renamed to the role's
+    code: what the engine parses and runs (the stored diagram keeps the supervisor's names).
+    Returns text; unchanged (but as text) when no lane needs it."""
+    from . import feel
+
+    text = bpmn_xml.decode("utf-8") if isinstance(bpmn_xml, bytes) else bpmn_xml
+    mapping = lane_role_codes(role_names)
+    if not mapping:
+        return text
+    root = feel.safe_xml(text)
+    if not _rename_lanes(root, mapping):
+        return text
+    return etree.tostring(root, encoding="unicode")
+
+
+def _rename_lanes(root, mapping: dict[str, str]) -> bool:
+    changed = False
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        name = (lane.get("name") or "").strip()
+        if name in mapping:
+            lane.set("name", mapping[name])
+            changed = True
+    return changed
+
+
+def definition_roles(bpmn_xml: str, role_names: dict[str, str] | None = None) -> list[str]:
     """The role codes a diagram's user tasks are offered to: each task's literal
     ``candidate_role``, else its lane (sorted, without duplicates). A ``candidate_role``
     expression (``'department:' + department``) names no role here: whoever it picks sees the
@@ -256,6 +296,7 @@ def definition_roles(bpmn_xml: str) -> list[str]:
     from . import feel
 
     root = feel.safe_xml(bpmn_xml)
+    _rename_lanes(root, lane_role_codes(role_names))
     lanes = lanes_of(root)
     roles = set()
     for element in _flow_elements(root):
@@ -286,14 +327,21 @@ def overseen_by(process) -> list[str]:
     return [code.strip() for code in value.replace("，", ",").split(",") if code.strip()]
 
 
-def _overseer_problems(root, known_roles) -> list[Problem]:
+def known_roles_text(known_roles, role_names: dict[str, str] | None = None) -> str:
+    """“township_staff（乡镇经办人）、…” — the roles a lane or property may name."""
+    names = role_names or {}
+    return "、".join(f"{code}（{names[code]}）" if names.get(code) and names[code] != code
+                    else code for code in sorted(known_roles))
+
+
+def _overseer_problems(root, known_roles, role_names=None) -> list[Problem]:
     problems = []
     for process in root.iter(f"{{{BPMN_NS}}}process"):
         for code in overseen_by(process):
             if code not in known_roles:
                 problems.append(_problem(
                     "unknown_role", process, f"流程的 overseen_by“{code}”不是已知角色；可用："
-                    f"{'、'.join(sorted(known_roles))}"))
+                    f"{known_roles_text(known_roles, role_names)}"))
     return problems
 
 
@@ -312,7 +360,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
                         known_operations: set[str] | None = None,
                         known_doc_types: set[str] | None = None,
                         known_actions: set[str] | None = None,
-                        role_levels: dict[str, str] | None = None) -> list[Problem]:
+                        role_levels: dict[str, str] | None = None,
+                        role_names: dict[str, str] | None = None) -> list[Problem]:
     """Every problem of a draft diagram and its decision tables; deploy only when none is an
     error.
 
@@ -323,6 +372,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     ``known_actions`` to what procedures registered in ``engine.registry``.
     ``role_levels`` (role code → level): when given, a document only one level may decide is
     checked against the lanes of the tasks that lead to it.
+    ``role_names`` (role code → Chinese name): a lane may be named with either (the engine
+    runs the name as the code, see ``lanes_as_role_codes``); unknown lanes list both.
     """
     from . import feel
     from .registry import actions, document_types
@@ -340,6 +391,7 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
         return [Problem("bpmn_namespace", "", "", "不是 BPMN 2.0 文件（根元素应为 "
                                                    "bpmn:definitions）")]
 
+    _rename_lanes(root, lane_role_codes(role_names))
     problems: list[Problem] = []
     translated_dmns = []
     for dmn_xml in dmn_xmls:
@@ -353,8 +405,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     problems += _parse_problems(bpmn_xml, root, translated_dmns)
     problems += _unsupported_problems(root)
     problems += _camunda_problems(root)
-    problems += _human_task_problems(root, known_roles, form_exists)
-    problems += _overseer_problems(root, known_roles)
+    problems += _human_task_problems(root, known_roles, form_exists, role_names)
+    problems += _overseer_problems(root, known_roles, role_names)
     problems += _authority_problems(root, translated_dmns)
     problems += _gateway_problems(root)
     problems += _timer_problems(root)
@@ -399,7 +451,10 @@ def _parse_problems(bpmn_xml, root, translated_dmns: list[str]) -> list[Problem]
     except DefinitionError as exc:
         return [Problem("bpmn_process", "", "", str(exc))]
     parsers = [SpiffBpmnParser]
-    if uses_camunda(root):
+    # The Camunda parser only tells a Camunda Modeler file's own mistakes; a file that uses
+    # the spiffworkflow extensions (what the engine runs) is not judged by Camunda's rules
+    # (e.g. a business rule task with calledDecisionId has no camunda:decisionRef).
+    if uses_camunda(root) and not _uses_namespace(root, SPIFF_NS):
         parsers.insert(0, CamundaParser)
     problems = []
     for parser_class in parsers:
@@ -440,8 +495,20 @@ def _english_parse_error(exc) -> str:
 
 
 def uses_camunda(root) -> bool:
-    return any(namespace == CAMUNDA_NS for element in root.iter()
-               for namespace in (element.nsmap or {}).values())
+    """Does the file *use* Camunda extensions (an element or attribute in the Camunda
+    namespace)? Declaring ``xmlns:camunda`` alone, as Camunda Modeler always does, is not
+    use."""
+    return _uses_namespace(root, CAMUNDA_NS)
+
+
+def _uses_namespace(root, namespace: str) -> bool:
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if etree.QName(element).namespace == namespace or any(
+                etree.QName(name).namespace == namespace for name in element.attrib):
+            return True
+    return False
 
 
 def _flow_elements(root):
@@ -496,7 +563,7 @@ def _camunda_problems(root) -> list[Problem]:
     return problems
 
 
-def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
+def _human_task_problems(root, known_roles, form_exists, role_names=None) -> list[Problem]:
     problems = []
     lanes = lanes_of(root)
     for element in _flow_elements(root):
@@ -520,14 +587,17 @@ def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
                 if isinstance(literal, str) and literal not in known_roles:
                     problems.append(_problem("unknown_role", element,
                                              f"{label(element)}的 candidate_role“{literal}”"
-                                             f"不是已知角色"))
+                                             f"不是已知角色；可用："
+                                             f"{known_roles_text(known_roles, role_names)}"))
         elif not lane:
             problems.append(_problem("task_without_lane", element,
                                      f"{label(element)}不在任何泳道中，没有人会收到它；请把它"
                                      f"放进以角色命名的泳道"))
         elif lane not in known_roles:
             problems.append(_problem("unknown_role", element,
-                                     f"{label(element)}所在泳道“{lane}”不是已知角色"))
+                                     f"{label(element)}所在泳道“{lane}”不是已知角色；泳道名称"
+                                     f"可以是角色代码或角色名称，可用："
+                                     f"{known_roles_text(known_roles, role_names)}"))
         form = properties.get("form", "").strip()
         if form:
             if form not in GENERIC_FORMS:
@@ -1178,16 +1248,25 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
                   for i in inputs]
         rules = []
         for index, rule in enumerate(table.findall("{*}rule"), start=1):
-            sets = []
+            sets, tests = [], []
             for entry in rule.findall("{*}inputEntry"):
                 try:
-                    sets.append(ValueSet.from_tests(parse_unary_tests(entry.findtext("{*}text"))))
+                    parsed = parse_unary_tests(entry.findtext("{*}text"))
                 except FeelError:
                     sets.append(None)
-            rules.append((index, rule, sets))
-        for position, (index_a, rule_a, sets_a) in enumerate(rules):
-            for index_b, rule_b, sets_b in rules[position + 1:]:
+                    tests.append(None)
+                    continue
+                sets.append(ValueSet.from_tests(parsed))
+                tests.append(parsed)
+            rules.append((index, rule, sets, tests))
+        samples = _column_samples([tests for *_, tests in rules], len(inputs))
+        for position, (index_a, rule_a, sets_a, tests_a) in enumerate(rules):
+            for index_b, rule_b, sets_b, tests_b in rules[position + 1:]:
                 witness = _overlap(sets_a, sets_b)
+                if witness is None and (None in sets_a or None in sets_b):
+                    # An entry written as an expression (``? > 1000 and ? % 2 == 0``): try it
+                    # on the values the table itself names.
+                    witness = _sampled_overlap(tests_a, tests_b, samples)
                 if witness is None:
                     continue
                 example = "、".join(f"{labels[i] if i < len(labels) else i}={value}"
@@ -1199,6 +1278,77 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
                     f"{('：' + example + ' 时两条规则都满足') if example else ''}；"
                     f"UNIQUE 要求任何情况下最多一条规则满足"))
     return problems
+
+
+_ENTRY_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+_ENTRY_STRING = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
+
+
+def _column_samples(rule_tests: list[list], columns: int) -> list[list]:
+    """Per input column, the values worth trying: every number an entry of the column names,
+    one either side of it and halfway to the next, and every string it names."""
+    from .feel import unary_tests_python
+
+    samples = []
+    for column in range(columns):
+        numbers, strings = {0}, set()
+        for tests in rule_tests:
+            parsed = tests[column] if column < len(tests) else None
+            if parsed is None:
+                continue
+            text = unary_tests_python(parsed)
+            numbers |= {float(n) if "." in n else int(n) for n in _ENTRY_NUMBER.findall(text)}
+            strings |= {a or b for a, b in _ENTRY_STRING.findall(text)}
+        ordered = sorted(numbers)
+        values = set(ordered)
+        for low, high in zip(ordered, ordered[1:], strict=False):
+            values.add((low + high) / 2)
+        values |= {n - 1 for n in ordered} | {n + 1 for n in ordered} | {n + 2 for n in ordered}
+        values |= {n * 2 for n in ordered} | {n * 10 for n in ordered}
+        samples.append(sorted(values)[:200] + sorted(strings)[:50] + [True, False, None])
+    return samples
+
+
+def _entry_matches(parsed, value):
+    """Does the entry accept ``value``? None when it cannot be told without the case's data
+    (the entry reads another variable) or fails."""
+    from .feel import unary_tests_python
+    from .sandbox import SandboxEnvironment
+
+    if parsed is None:
+        return None
+    if parsed.any:
+        return True
+    text = unary_tests_python(parsed)
+    source = re.sub(r"""\?(?=(?:[^'"]|['"][^'"]*['"])*$)""", "dmninputexpr", text)
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return None
+    if _free_names(tree.body) - _SANDBOX_CALLABLES - {"dmninputexpr"}:
+        return None
+    try:
+        return bool(SandboxEnvironment({}).evaluate(source, {"dmninputexpr": value}))
+    except Exception:  # noqa: BLE001 - e.g. comparing a text with a number: no match
+        return False
+
+
+def _sampled_overlap(tests_a: list, tests_b: list, samples: list[list]):
+    """Per-column values both rules accept (a proven overlap), or None if the samples show
+    none (not a proof of no overlap: the run-time check in ``engine.dmn_unique`` remains)."""
+    if len(tests_a) != len(tests_b) or len(tests_a) > len(samples):
+        return None
+    witness = []
+    for column, (first, second) in enumerate(zip(tests_a, tests_b, strict=True)):
+        if first is not None and first.any and second is not None and second.any:
+            witness.append(None)
+            continue
+        found = [value for value in samples[column]
+                 if _entry_matches(first, value) and _entry_matches(second, value)][:1]
+        if not found:
+            return None
+        witness.append(_show(found[0]))
+    return witness
 
 
 def _rule_name(rule, index: int) -> str:

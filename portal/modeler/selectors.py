@@ -134,7 +134,8 @@ def draft_problems(procedure: Procedure, *, bpmn_xml: str,
         bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
         known_roles=set(Role.objects.values_list("code", flat=True)),
         form_exists=_form_exists(procedure),
-        role_levels=dict(Role.objects.values_list("code", "level")))
+        role_levels=dict(Role.objects.values_list("code", "level")),
+        role_names=dict(Role.objects.values_list("code", "name")))
     return sorted(problems, key=lambda p: not p.is_error)
 
 
