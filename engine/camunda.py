@@ -40,6 +40,9 @@ BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 HUMAN = ("userTask", "manualTask")
+# The mapping entry for tasks that have neither a lane nor a candidate group (Camunda's
+# examples give most tasks only an assignee such as "demo").
+DEFAULT_GROUP = "*"
 
 
 class TranslationError(ValueError):
@@ -295,6 +298,10 @@ class _Importer:
             holder = etree.SubElement(extensions, _q(SPIFF_NS, "properties"))
         return holder
 
+    @staticmethod
+    def property_names(element) -> set[str]:
+        return {prop.get("name") for prop in element.iter(_q(SPIFF_NS, "property"))}
+
     def set_property(self, element, name: str, value: str) -> None:
         holder = self.properties(element)
         for prop in holder.findall(_q(SPIFF_NS, "property")):
@@ -348,6 +355,10 @@ class _Importer:
             if len(groups) > 1 and (role or variable):
                 self.refused(task, "候选组", groups_text,
                              f"本系统一个任务只交给一个角色，已取第一个组“{groups[0]}”，其余未翻译")
+        default = self.group_roles.get(DEFAULT_GROUP)
+        if default and lane is None and "candidate_role" not in self.property_names(task):
+            self.set_property(task, "candidate_role", repr(default))
+            self.done(task, "默认角色", "（没有泳道和候选组）", f"candidate_role = {default!r}")
         assignee = self.pop(task, "assignee")
         users = _split(self.pop(task, "candidateUsers"))
         if not assignee and len(users) == 1:
@@ -468,6 +479,9 @@ class _Importer:
             self.done(event, "定时", text, variable)
         elif text.startswith(("$", "#")):
             self.refused(event, "定时", text, "定时表达式只能翻译 ISO 文字或一个变量")
+        elif not text.isidentifier():
+            self.refused(event, "定时", text, "Camunda 的 cron 等定时写法无法翻译：请改为 ISO 8601"
+                                              "（如 \"R/PT5M\"）")
 
 
 def _documentation_end(element) -> int:
@@ -673,8 +687,8 @@ def camunda_import(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | tuple
                    group_roles: dict[str, str] | None = None,
                    user_names: dict[str, str] | None = None) -> CamundaImport:
     """Translate a Camunda 7 diagram and its decision tables (see the module docstring).
-    ``group_roles``: Camunda group or lane name → role code; ``user_names``: Camunda user →
-    user name here. Raises ``lxml.etree.XMLSyntaxError`` / ``feel.FeelError`` for a file that
+    ``group_roles``: Camunda group or lane name → role code (``"*"``: the role of tasks with
+    neither lane nor candidate group); ``user_names``: Camunda user → user name here. Raises ``lxml.etree.XMLSyntaxError`` / ``feel.FeelError`` for a file that
     is not XML."""
     root = _parse(bpmn_xml)
     groups, users = camunda_names(bpmn_xml)

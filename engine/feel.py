@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .validation import Problem
+from .validation import Problem, _xml_where
 
 DMN_NAMESPACES = {
     "https://www.omg.org/spec/DMN/20191111/MODEL/",  # DMN 1.3 (dmn-js 10+)
@@ -92,7 +92,7 @@ _UNSUPPORTED_NAMES = {
     "date": "日期函数 date()", "time": "时间函数 time()", "duration": "时长函数 duration()",
     "date and time": "日期时间函数", "if": "if 表达式", "for": "for 表达式",
     "some": "some 表达式", "every": "every 表达式", "function": "函数定义",
-    "instance": "instance of", "between": "between 表达式", "in": "in 表达式",
+    "instance": "“instance of”", "between": "between 表达式", "in": "in 表达式",
 }
 
 
@@ -462,16 +462,36 @@ def dmn_translate_feel(dmn_xml: str | bytes) -> tuple[str, list[Problem]]:
         root = safe_xml(dmn_xml)
     except (etree.XMLSyntaxError, FeelError) as exc:
         return (dmn_xml.decode() if isinstance(dmn_xml, bytes) else dmn_xml,
-                [Problem("dmn_xml", "", "", f"决策表文件不是合法的 XML：{exc}")])
+                [Problem("dmn_xml", "", "", f"决策表文件不是合法的 XML（{_xml_where(exc)}）",
+                         detail=str(exc))])
     problems: list[Problem] = []
     if dmn_namespace(root) is None:
         problems.append(Problem("dmn_namespace", root.get("id") or "", root.get("name") or "",
                                 f"不是 DMN 文件（命名空间 {etree.QName(root).namespace}）"))
+    _add_missing_ids(root)
     for decision in root.iter("{*}decision"):
         for table in decision.iter("{*}decisionTable"):
             problems += _translate_table(decision, table)
     xml = etree.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml, problems
+
+
+
+
+def _add_missing_ids(root) -> None:
+    """SpiffWorkflow requires an id on every table part (older Camunda Modeler exports omit
+    the decision table's); give the missing ones a stable generated id."""
+    taken = {element.get("id") for element in root.iter() if isinstance(element.tag, str)}
+    for element in root.iter("{*}decisionTable", "{*}input", "{*}output", "{*}rule",
+                             "{*}inputEntry", "{*}outputEntry"):
+        if element.get("id"):
+            continue
+        local = etree.QName(element).localname
+        number = 1
+        while f"{local}_{number}" in taken:
+            number += 1
+        element.set("id", f"{local}_{number}")
+        taken.add(f"{local}_{number}")
 
 
 def _translate_table(decision, table) -> list[Problem]:

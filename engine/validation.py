@@ -72,6 +72,13 @@ TYPE_NAMES = {
     "intermediateCatchEvent": "中间捕获事件", "intermediateThrowEvent": "中间抛出事件",
     "boundaryEvent": "边界事件", "sequenceFlow": "连线", "lane": "泳道",
     "dataStoreReference": "数据存储", "dataStore": "数据存储", "process": "流程",
+    "definitions": "文件", "collaboration": "协作图", "participant": "池",
+    "multiInstanceLoopCharacteristics": "多实例设置", "standardLoopCharacteristics": "循环设置",
+    "message": "消息定义", "signal": "信号定义", "error": "错误定义", "escalation": "升级定义",
+    "dataObject": "数据对象", "dataObjectReference": "数据对象", "laneSet": "泳道组",
+    "textAnnotation": "注释", "association": "关联", "messageFlow": "消息流",
+    "conditionExpression": "条件", "timerEventDefinition": "定时", "ioSpecification": "输入输出",
+    "property": "属性", "subChoreography": "子编排", "choreographyTask": "编排任务",
 }
 
 # (what it is in Chinese, severity, why)
@@ -125,15 +132,37 @@ FORBIDDEN_NODES = {
 }
 
 
+_SYNTAX_REASONS = [
+    ("never closed", "括号没有闭合"), ("unmatched", "括号不配对"),
+    ("does not match opening", "括号不配对"), ("unterminated string", "引号没有闭合"),
+    ("unterminated triple-quoted", "引号没有闭合"), ("invalid character", "含有无法识别的字符（如中文标点）"),
+    ("invalid non-printable", "含有不可见字符"), ("indent", "缩进不正确"),
+    ("unexpected EOF", "表达式不完整"), ("Maybe you meant '=='", "比较相等请用 =="),
+    ("cannot assign", "表达式中不能赋值"), ("invalid decimal literal", "数字写法不正确"),
+    ("leading zeros", "数字不能以 0 开头"),
+]
+
+
+def _syntax_reason(message: str) -> str:
+    """Python's SyntaxError text, said in Chinese."""
+    for english, chinese in _SYNTAX_REASONS:
+        if english in (message or ""):
+            return chinese
+    return "写法不正确"
+
+
 def expression_reasons(source: str, *, mode: str = "eval") -> list[str]:
     """Why ``source`` may not run in the sandbox (empty list: it may). ``mode`` is "eval"
     for conditions and expressions, "exec" for scripts."""
     from .sandbox import UnsafeExpression, compile_expression, compile_script
 
+    if re.match(r"^\s*[$#]\{.*\}\s*$", source, re.DOTALL):
+        return ["这是 Camunda 的 JUEL 表达式 ${…}：请用“导入 Camunda 模型”翻译，或改写为"
+                " Python 表达式（如 amount > 1000）"]
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        return [f"语法错误：{exc.msg}（第 {exc.lineno} 行）"]
+        return [f"语法错误（第 {exc.lineno} 行）：{_syntax_reason(exc.msg)}"]
     reasons = []
     for node in ast.walk(tree):
         for node_type, what in FORBIDDEN_NODES.items():
@@ -154,11 +183,38 @@ def expression_reasons(source: str, *, mode: str = "eval") -> list[str]:
     try:
         (compile_expression if mode == "eval" else compile_script)(source)
     except UnsafeExpression as exc:
-        reasons.append(str(exc))
+        if not reasons:  # RestrictedPython's own (English) text, said in Chinese
+            reasons += _restricted_reasons(str(exc))
     except SyntaxError as exc:  # pragma: no cover - ast.parse above catches these first
-        reasons.append(f"语法错误：{exc.msg}")
+        reasons.append(f"语法错误：{_syntax_reason(exc.msg)}")
     if not reasons:
         reasons += _resource_bombs(tree)
+    return list(dict.fromkeys(reasons))
+
+
+_RESTRICTED_MESSAGES = [
+    (r'"([^"]+)" is an invalid variable name', "不允许使用名称 {0}"),
+    (r'"([^"]+)" is an invalid attribute name', "不允许访问属性 {0}"),
+    (r'"([^"]+)" is a reserved name', "不允许使用保留名称 {0}"),
+    (r"(\w+) statements are not allowed", "不允许使用 {0} 语句"),
+    (r"(\w+) (?:calls|expressions) are not allowed", "不允许使用 {0}"),
+    (r"is not allowed", "沙箱不允许此写法"),
+]
+
+
+def _restricted_reasons(text: str) -> list[str]:
+    reasons = []
+    for part in text.split("；"):
+        if re.search(r"[\u4e00-\u9fff]", part):  # already Chinese (a limit of the sandbox)
+            reasons.append(part)
+            continue
+        for pattern, chinese in _RESTRICTED_MESSAGES:
+            match = re.search(pattern, part)
+            if match:
+                reasons.append(chinese.format(*match.groups()))
+                break
+        else:
+            reasons.append("沙箱不允许此写法")
     return list(dict.fromkeys(reasons))
 
 
@@ -221,7 +277,7 @@ def _local(element) -> str:
 
 def label(element) -> str:
     """“用户任务“乡镇审批”（township_decide）” — how messages name an element."""
-    kind = TYPE_NAMES.get(_local(element), _local(element))
+    kind = TYPE_NAMES.get(_local(element)) or f"元素 {_local(element)}"
     name, element_id = (element.get("name") or "").strip(), element.get("id") or ""
     if name:
         return f"{kind}“{name}”（{element_id}）"
@@ -386,7 +442,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     try:
         root = feel.safe_xml(bpmn_xml)
     except (etree.XMLSyntaxError, feel.FeelError) as exc:
-        return [Problem("bpmn_xml", "", "", f"BPMN 文件不是合法的 XML：{exc}")]
+        return [Problem("bpmn_xml", "", "", f"BPMN 文件不是合法的 XML（{_xml_where(exc)}）",
+                        detail=str(exc))]
     if etree.QName(root).namespace != BPMN_NS or _local(root) != "definitions":
         return [Problem("bpmn_namespace", "", "", "不是 BPMN 2.0 文件（根元素应为 "
                                                    "bpmn:definitions）")]
@@ -422,6 +479,14 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
                               if p.code != "bpmn_parse" or p.element_id not in explained))
 
 
+def _xml_where(exc) -> str:
+    """Where an XML error is, in Chinese ("第 3 行"), or what it is (a DOCTYPE)."""
+    line = getattr(exc, "lineno", None) or getattr(exc, "position", (None,))[0]
+    if line:
+        return f"第 {line} 行有错误"
+    return str(exc) if re.search(r"[\u4e00-\u9fff]", str(exc)) else "无法读取"
+
+
 def _schema_problems(root) -> list[Problem]:
     from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
     from SpiffWorkflow.spiff.parser.process import VALIDATOR
@@ -433,14 +498,17 @@ def _schema_problems(root) -> list[Problem]:
         # A warning: SpiffWorkflow (checked next) is the authority on what runs, and it
         # accepts small schema slips such as a data item sharing an id.
         return [Problem("bpmn_schema", "", "",
-                        f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}", "warning")]
+                        f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行），详见技术细节；"
+                        f"本系统能运行即可部署", "warning", detail=" ".join(str(exc).split()))]
     return []
 
 
 def _parse_problems(bpmn_xml, root, translated_dmns: list[str]) -> list[Problem]:
-    """Parse as SpiffWorkflow will. A file from Camunda Modeler is parsed with the Camunda
-    parser; the deployed definition is parsed with the Spiff parser, so both must work."""
-    from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+    """Parse as the engine will (SpiffWorkflow's Spiff parser, the only one that runs a
+    deployed definition). Camunda's parser is not consulted: it judged files by Camunda's
+    rules (a business rule task without camunda:decisionRef, a standard multi-instance) and
+    refused what runs here; Camunda attributes are reported by ``_camunda_problems`` and
+    translated by ``engine.camunda``."""
     from SpiffWorkflow.exceptions import SpiffWorkflowException
     from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -450,48 +518,80 @@ def _parse_problems(bpmn_xml, root, translated_dmns: list[str]) -> list[Problem]
         process_id = executable_process_id(bpmn_xml)
     except DefinitionError as exc:
         return [Problem("bpmn_process", "", "", str(exc))]
-    parsers = [SpiffBpmnParser]
-    # The Camunda parser only tells a Camunda Modeler file's own mistakes; a file that uses
-    # the spiffworkflow extensions (what the engine runs) is not judged by Camunda's rules
-    # (e.g. a business rule task with calledDecisionId has no camunda:decisionRef).
-    if uses_camunda(root) and not _uses_namespace(root, SPIFF_NS):
-        parsers.insert(0, CamundaParser)
-    problems = []
-    for parser_class in parsers:
-        parser = parser_class()
-        try:
-            parser.add_bpmn_str(etree.tostring(root))
-            for dmn in translated_dmns:
-                parser.add_dmn_str(dmn.encode("utf-8"))
-            parser.get_spec(process_id)
-            parser.get_subprocess_specs(process_id)
-        except (SpiffWorkflowException, ValueError, KeyError, NotImplementedError,
-                etree.XMLSyntaxError) as exc:
-            element_id = getattr(exc, "id", "") or ""
-            name = getattr(exc, "name", "") or ""
-            where = f"“{name or element_id}”（{element_id}）" if element_id else ""
-            prefix = "Camunda 解析" if parser_class is CamundaParser else "流程解析"
-            problems.append(Problem("bpmn_parse", element_id, name,
-                                    f"{prefix}失败{('：' + where) if where else ''}："
-                                    f"{_english_parse_error(exc)}"))
-            break
-    return problems
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_str(etree.tostring(root))
+        for dmn in translated_dmns:
+            parser.add_dmn_str(dmn.encode("utf-8"))
+        parser.get_spec(process_id)
+        parser.get_subprocess_specs(process_id)
+    except (SpiffWorkflowException, ValueError, KeyError, NotImplementedError, TypeError,
+            AttributeError, etree.XMLSyntaxError) as exc:
+        element_id = getattr(exc, "id", "") or ""
+        name = getattr(exc, "name", "") or ""
+        where = f"“{name or element_id}”（{element_id}）" if element_id else ""
+        message, detail = _english_parse_error(exc)
+        return [Problem("bpmn_parse", element_id, name,
+                        f"流程解析失败{('：' + where) if where else ''}：{message}",
+                        detail=detail)]
+    return []
 
 
-def _english_parse_error(exc) -> str:
-    text = str(exc).split("\n")[0]
-    known = {
-        "There is no support implemented for this task type": "不支持此类元素",
-        "No start event found": "没有开始事件",
-        "No DMN Diagram available with id": "找不到业务规则任务引用的决策表",
-        "A Service Task must have an operator": "服务任务没有设置操作",
-        "Multiple decision tables are not current supported": "一个 DMN 文件只能有一个决策",
-        "without condition": "网关出线没有条件",
-    }
-    for english, chinese in known.items():
-        if english in text:
-            return f"{chinese}（{text}）"
-    return text
+# What SpiffWorkflow's parser says (English), in Chinese: (pattern, message); the pattern's
+# groups fill the message. The library's own text goes to ``Problem.detail``.
+_PARSE_MESSAGES = [
+    (r"There is no support implemented for this task type", "不支持此类元素"),
+    (r"No start event found", "没有开始事件"),
+    (r"No DMN Diagram available with id \"?([^\",]*)", "找不到业务规则任务引用的决策表“{0}”"),
+    (r"A Service Task must have an operator", "服务任务没有设置操作"),
+    (r"Multiple decision tables are not current", "一个 DMN 文件只能有一个决策"),
+    (r"without condition", "网关出线没有条件"),
+    (r"The process '([^']*)' was not found", "调用活动调用的流程“{0}”不在本文件中"),
+    (r"Process (\S+) is not executable", "流程“{0}”没有标记为可执行（isExecutable），本系统只运行"
+                                          "可执行的流程；请删除它或把它设为可执行"),
+    (r"Data Store with name (.*?) has no implementation", "数据存储“{0}”在本系统中没有实现"),
+    (r"Data Store (identifier|name) is missing", "数据存储缺少标识或名称"),
+    (r"A multiinstance task must specify a cardinality or a loop input",
+     "多实例任务必须设置实例数量（loopCardinality）或输入集合（loopDataInputRef）"),
+    (r"Cannot resolve dataInputAssociation", "数据输入关联（dataInputAssociation）引用的数据对象"
+                                             "不存在"),
+    (r"Cannot resolve dataOutputAssociation", "数据输出关联（dataOutputAssociation）引用的数据"
+                                              "对象不存在"),
+    (r"Exactly one start event is required in a SubWorkflow Task; found (\d+)",
+     "子流程必须恰好有一个开始事件（现有 {0} 个）"),
+    (r"A SubWorkflow Must contain an End event", "子流程必须有结束事件"),
+    (r"Ad hoc subprocesses may not contain start or end events", "自由子流程不能包含开始或结束事件"),
+    (r"Sequential ordering for ad hoc subprocesses", "不支持按顺序执行的自由子流程"),
+    (r"Conditional event definition with missing condition", "条件事件没有条件"),
+    (r"Invalid Script Task.\s+No Script Provided", "脚本任务没有脚本"),
+    (r"Time Specification Error|Unknown Time Specification", "定时事件的时间设置不正确"),
+    (r"Could not find messageRef from message event definition", "消息事件引用的消息不存在"),
+    (r"(Message|Signal|Error|Escalation|Correlation) identifier is missing",
+     "事件引用的{0}缺少标识"),
+    (r"Correlation is missing correlation property", "消息关联缺少关联属性的取值表达式"),
+    (r"Duplicate process ID: (\S+)", "流程标识“{0}”重复"),
+    (r"Malformed Output Expression '([^']*)'", "决策表的输出“{0}”不是合法的表达式"),
+    (r"Unknown type in decision table", "决策表中有无法识别的元素"),
+    (r"No decisions found", "DMN 文件中没有决策"),
+    (r"Available DMN ids", "找不到引用的决策表"),
+    (r"KeyError\('(\w+)'\)", "文件中有元素缺少必需的属性 {0}"),
+    (r"is not a valid", "有不合法的取值"),
+]
+_EVENT_KINDS = {"Message": "消息", "Signal": "信号", "Error": "错误", "Escalation": "升级",
+                "Correlation": "关联"}
+
+
+def _english_parse_error(exc) -> tuple[str, str]:
+    """(Chinese message, the library's text) for a parse error."""
+    text = " ".join(str(exc).split())
+    for pattern, chinese in _PARSE_MESSAGES:
+        match = re.search(pattern, text)
+        if match:
+            groups = [_EVENT_KINDS.get(g, g) for g in match.groups()]
+            return chinese.format(*groups), text
+    if isinstance(exc, KeyError):
+        return f"文件缺少必需的属性 {exc.args[0] if exc.args else ''}".strip(), text
+    return "无法解析（原因见技术细节）", text
 
 
 def uses_camunda(root) -> bool:

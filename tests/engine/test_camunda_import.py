@@ -2,6 +2,7 @@
 assignees, form keys, due dates, JUEL and FEEL conditions, a collection multi-instance and a
 DRD translates, deploys and runs to its end; what cannot be translated is listed."""
 from datetime import timedelta
+import re
 from pathlib import Path
 
 import pytest
@@ -134,10 +135,19 @@ def test_imported_diagram_deploys_and_runs_to_the_end(village, township_staff, t
 
 
 def test_a_real_camunda_example_lists_what_it_cannot_translate():
-    bpmn = (FOREIGN / "camunda_invoice_v2.bpmn").read_text(encoding="utf-8")
-    result = camunda_import(bpmn_xml=bpmn, group_roles={"accounting": "county_staff"})
-    listed = " ".join(f"{n.element_id} {n.before} {n.reason}" for n in result.untranslated)
-    assert "archiveInvoice" in listed and "ArchiveInvoiceService" in listed  # a Java class
-    assert "taskListener" in listed  # scripts in JavaScript
-    assert any(n.element_id == "invoiceApproved" and n.after == "approved"
-               for n in result.translated)
+    """Camunda's own example (tests/data/foreign/, Apache-2.0): Java beans, bean calls as
+    assignees and call-activity variable mappings stay listed; conditions translate."""
+    bpmn = (FOREIGN / "camunda_job_announcement.bpmn").read_text(encoding="utf-8")
+    result = camunda_import(bpmn_xml=bpmn, group_roles={"HR": "township_staff",
+                                                        "Management": "township_leader"})
+    listed = {(n.element_id, n.what): n for n in result.untranslated}
+    assert "jobAnnouncementService" in listed[("mail", "调用表达式")].before
+    assert ("review", "办理人") in listed  # a bean call, not a variable
+    assert ("publication", "调用参数") in listed
+    assert ("edit", "候选组") in listed  # "engineering" is not mapped
+    shown = {(n.element_id, n.what): n.after for n in result.translated}
+    assert shown[("Flow_1gfi885", "条件")] == "approved"
+    assert shown[("Flow_0yjunvn", "条件")] == "not approved"
+    assert shown[("Lane_1klekz5", "泳道")] == "township_staff"
+    for note in result.untranslated:
+        assert re.search(r"[\u4e00-\u9fff]", note.reason), note

@@ -430,6 +430,7 @@
       if (imported.warnings.length) lockDiagram(imported.warnings);
       markDirty();
       status("已导入流程图“" + file.name + "”（尚未保存）；请校验后保存草稿");
+      if (laidOut.camunda) status("“" + file.name + "”使用了 Camunda 扩展（候选组、JUEL 条件等），本系统不会执行它们：请用工具栏的“导入 Camunda 模型”翻译");
       return;
     }
     if (root.localName === "definitions" && /DMN/.test(root.namespaceURI || "")) {
