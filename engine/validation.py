@@ -637,6 +637,12 @@ def _unsupported_problems(root) -> list[Problem]:
     return problems
 
 
+# Camunda attributes engine.camunda translates.
+_CAMUNDA_TRANSLATED = {"candidateGroups", "assignee", "candidateUsers", "formKey", "dueDate",
+                       "collection", "elementVariable", "decisionRef", "resultVariable",
+                       "mapDecisionResult"}
+
+
 def _camunda_problems(root) -> list[Problem]:
     problems = []
     for element in root.iter():
@@ -657,9 +663,11 @@ def _camunda_problems(root) -> list[Problem]:
                     f"{label(owner)}的 Camunda 扩展 camunda:{_local(element)} 在本系统中不起作用"
                     f"（属性请用 spiffworkflow:properties）", "warning"))
         for name in names:
+            hint = "：可用流程编辑器的“导入 Camunda 模型”翻译" if name in _CAMUNDA_TRANSLATED \
+                else ""
             problems.append(_problem("camunda_extension", element,
                                      f"{label(element)}的 Camunda 属性 camunda:{name} "
-                                     f"在本系统中不起作用", "warning"))
+                                     f"在本系统中不起作用{hint}", "warning"))
     return problems
 
 

@@ -48,7 +48,7 @@ from .services import (
 def _problem_json(problem: Problem) -> dict:
     return {"code": problem.code, "element_id": problem.element_id,
             "element_name": problem.element_name, "message": problem.message,
-            "severity": problem.severity}
+            "severity": problem.severity, "detail": problem.detail}
 
 
 def _form_error(form) -> JsonResponse:

@@ -186,6 +186,12 @@
       item.appendChild(el("span", { "class": "badge " + (p.severity === "error" ? "badge-danger" : "badge-info") },
                           p.severity === "error" ? "错误" : "提示"));
       item.appendChild(document.createTextNode(" " + p.message));
+      if (p.detail) {  // the library's own text, folded away for the developer
+        var detail = el("details", { "class": "problem-detail small muted" });
+        detail.appendChild(el("summary", {}, "技术细节（供开发人员）"));
+        detail.appendChild(el("code", {}, p.detail));
+        item.appendChild(detail);
+      }
       if (p.element_id) {
         item.dataset.element = p.element_id;
         item.title = "点击定位到该元素";
