@@ -273,6 +273,7 @@ class _Importer:
         self.translated: list[Note] = []
         self.untranslated: list[Note] = []
         self.pending_results: list[tuple] = []  # business rule tasks with a result variable
+        self.noted: set[str] = set()  # elements with a refusal listed already
         self.lane_of: dict[str, object] = {}
         for lane in root.iter(_q(BPMN_NS, "lane")):
             for ref in lane.findall(_q(BPMN_NS, "flowNodeRef")):
@@ -285,6 +286,7 @@ class _Importer:
     def refused(self, element, what, before, reason):
         self.untranslated.append(Note(element.get("id") or "", label(element), what, before,
                                       "", reason))
+        self.noted.add(element.get("id") or "")
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -677,6 +679,9 @@ _NOT_TRANSLATED = {
     "versionTag": "版本标签", "historyTimeToLive": "历史保留期", "calledElementBinding": "",
     "caseRef": "调用 CMMN 案例", "isStartableInTasklist": "",
 }
+# Attributes the translation keeps (with a note saying why) when it cannot translate them.
+_LISTED_WHERE_KEPT = {"candidateGroups", "assignee", "candidateUsers", "dueDate", "collection",
+                      "elementVariable", "resultVariable"}
 _IGNORED = {"historyTimeToLive", "versionTag", "isStartableInTasklist", "exclusive",
             "jobPriority", "async", "asyncBefore", "asyncAfter", "priority",
             "calledElementBinding", "calledElementVersion", "calledElementTenantId",
@@ -770,6 +775,8 @@ def camunda_import(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | tuple
             if local in _IGNORED:
                 del element.attrib[name]
                 continue
+            if local in _LISTED_WHERE_KEPT and (element.get("id") or "") in importer.noted:
+                continue  # kept on purpose above, with its reason
             what = _NOT_TRANSLATED.get(local) or f"camunda:{local}"
             importer.refused(element, what, f"camunda:{local}=\"{value}\"",
                              "本系统无法执行：请改用本系统的服务任务操作或用户任务")

@@ -702,10 +702,13 @@ def _human_task_problems(root, known_roles, form_exists, role_names=None) -> lis
                                      f"{label(element)}不在任何泳道中，没有人会收到它；请把它"
                                      f"放进以角色命名的泳道"))
         elif lane not in known_roles:
+            # The roles are listed once (the first such message); the others point to it.
+            listed = any(p.code == "unknown_role" for p in problems)
             problems.append(_problem("unknown_role", element,
                                      f"{label(element)}所在泳道“{lane}”不是已知角色；泳道名称"
-                                     f"可以是角色代码或角色名称，可用："
-                                     f"{known_roles_text(known_roles, role_names)}"))
+                                     f"可以是角色代码或角色名称，" + (
+                                         "可用角色见上" if listed else
+                                         f"可用：{known_roles_text(known_roles, role_names)}")))
         form = properties.get("form", "").strip()
         if form:
             if form not in GENERIC_FORMS:
