@@ -119,7 +119,8 @@ class CamundaUploadForm(forms.Form):
     # The uploads ``bpmn_file`` and ``dmn_files`` (several) are read from ``self.files``.
     bpmn_source = forms.CharField(required=False, strip=False, max_length=MAX_XML,
                                   widget=forms.HiddenInput)
-    dmn_sources = forms.JSONField(required=False, widget=forms.HiddenInput)
+    dmn_sources = forms.JSONField(required=False, widget=forms.HiddenInput,
+                                  error_messages={"invalid": "决策表格式不正确"})
 
     def _read(self, upload) -> str:
         if upload.size > MAX_XML:

@@ -96,12 +96,18 @@ def test_bad_mapping_is_refused_whole_in_chinese(supervisor):
     assert not CamundaMapping.objects.exists()
 
 
-def test_not_xml_is_a_chinese_error(client_for, supervisor):
+@pytest.mark.parametrize("content, message", [
+    (b"not xml <", "文件不是合法的 XML"), (b"<a>\x00</a>", "文件不是合法的 XML"),
+    (b"\xff\xfe<a/>", "不是 UTF-8 编码"), (b"", "请选择要导入的 BPMN 流程图"),
+    (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', "DOCTYPE"),
+])
+def test_bad_files_are_a_chinese_error(client_for, supervisor, content, message):
     response = client_for(supervisor).post(
         reverse("portal:modeler:camunda_import", args=[KEY]),
-        {"bpmn_file": SimpleUploadedFile("x.bpmn", b"not xml <")})
+        {"bpmn_file": SimpleUploadedFile("x.bpmn", content)})
     assert response.status_code == 200
-    assert "文件不是合法的 XML" in response.content.decode()
+    assert message in response.content.decode()
+    assert not CamundaMapping.objects.exists()
 
 
 def test_layout_says_a_file_is_camunda(client_for, supervisor):
@@ -110,3 +116,38 @@ def test_layout_says_a_file_is_camunda(client_for, supervisor):
         reverse("portal:modeler:layout", args=[KEY]), data=json.dumps({"bpmn_xml": bpmn}),
         content_type="application/json")
     assert response.json()["camunda"] is True
+
+
+def test_malformed_posts_never_give_a_server_error(client_for, supervisor):
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tests.portal.test_fuzz_posts import FUZZ, JUNK, VALUES
+
+    client = client_for(supervisor)
+    fields = st.sampled_from(["bpmn_source", "dmn_sources", "action", "new_kind", "new_name",
+                              "new_target", "next", "row_1", "bpmn_file"])
+    posts = st.dictionaries(fields, st.one_of(VALUES, JUNK, st.just("<a>\x00</a>"),
+                                              st.just('["<x/>", 3]'), st.just("[\"<x\"]")),
+                            max_size=6)
+    urls = [reverse("portal:modeler:camunda_import", args=[KEY]),
+            reverse("portal:modeler:camunda_mapping")]
+
+    @FUZZ
+    @given(post=posts, index=st.sampled_from([0, 1]))
+    def post_junk(post, index):
+        response = client.post(urls[index], post)
+        assert response.status_code < 500, (urls[index], post)
+
+    post_junk()
+
+
+def test_a_county_sees_and_changes_only_its_own_mapping(supervisor):
+    from engine.models import UnitLevel
+
+    own = county_of(supervisor)
+    other = Unit.objects.filter(level=UnitLevel.COUNTY).exclude(pk=own.pk).first()
+    mapping_save(county=own, user=supervisor, rows=[("group", "HR", "county_staff")])
+    assert mapping_dicts(own)[0] == {"HR": "county_staff"}
+    if other is not None:
+        assert mapping_dicts(other) == ({}, {})
