@@ -591,20 +591,11 @@ def _insert_required_decisions(importer: _Importer, decisions: dict[str, _Decisi
         called = (node.text or "").strip() if node is not None else ""
         if called not in decisions:
             continue
-        order: list[str] = []
-
-        def visit(decision_id, trail=()):
-            if decision_id in trail:
-                return
-            for required in decisions[decision_id].requires if decision_id in decisions else ():
-                visit(required, (*trail, decision_id))
-                if required not in order:
-                    order.append(required)
-
-        visit(called)
+        order = _required_order(called, decisions)
         missing = [d for d in order if d not in decisions]
         if missing:
-            importer.refused(task, "决策依赖", "、".join(missing), "依赖的决策不在上传的 DMN 文件中")
+            importer.refused(task, "决策依赖", "、".join(missing),
+                             "依赖的决策不在上传的 DMN 文件中")
             continue
         previous = None
         for required in order:
@@ -612,6 +603,22 @@ def _insert_required_decisions(importer: _Importer, decisions: dict[str, _Decisi
         if previous is not None:
             importer.done(task, "决策依赖", f"{called} 依赖 {'、'.join(order)}",
                           f"在它之前依次调用 {'、'.join(order)}")
+
+
+def _required_order(called: str, decisions: dict[str, _Decision]) -> list[str]:
+    """The decisions ``called`` requires, each after those it requires (a cycle is cut)."""
+    order: list[str] = []
+
+    def visit(decision_id, trail=()):
+        if decision_id in trail:
+            return
+        for required in decisions[decision_id].requires if decision_id in decisions else ():
+            visit(required, (*trail, decision_id))
+            if required not in order:
+                order.append(required)
+
+    visit(called)
+    return order
 
 
 def _insert_before(root, task, decision_id: str, name: str):
@@ -693,7 +700,8 @@ def camunda_import(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | tuple
                    user_names: dict[str, str] | None = None) -> CamundaImport:
     """Translate a Camunda 7 diagram and its decision tables (see the module docstring).
     ``group_roles``: Camunda group or lane name → role code (``"*"``: the role of tasks with
-    neither lane nor candidate group); ``user_names``: Camunda user → user name here. Raises ``lxml.etree.XMLSyntaxError`` / ``feel.FeelError`` for a file that
+    neither lane nor candidate group); ``user_names``: Camunda user → user name here.
+    Raises ``lxml.etree.XMLSyntaxError`` / ``feel.FeelError`` for a file that
     is not XML."""
     root = _parse(bpmn_xml)
     groups, users = camunda_names(bpmn_xml)

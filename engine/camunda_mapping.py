@@ -83,7 +83,8 @@ def mapping_save(*, county: Unit, rows: list[tuple[str, str, str]], user) -> int
             changed += 1
     if changed:
         AuditEntry.objects.create(actor=user, action=AuditAction.SETTINGS,
-                                  summary=f"修改 Camunda 组与角色对应（{county.name}，{changed} 项）",
+                                  summary=f"修改 Camunda 组与角色对应（{county.name}，"
+                                          f"{changed} 项）",
                                   data={"county": county.pk,
                                         "rows": [list(r) for r in checked]})
     return changed

@@ -9,9 +9,9 @@ the case keeps its state, the supervisor fixes the table.
 
 ``install()`` is called once from ``engine.runtime`` (the only module that runs workflows).
 """
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.dmn.specs.model import HitPolicy
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 
 _original_decide = DMNEngine.decide
 

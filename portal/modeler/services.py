@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-
 from lxml import etree
 
 from engine.camunda import CamundaImport, camunda_import, camunda_names

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from lxml import etree
 
+from engine.camunda import is_camunda_file
 from engine.dryrun import dry_run
 from engine.feel import FeelError
-from engine.camunda import is_camunda_file
 from engine.layout import bpmn_with_layout
 from engine.services import definition_draft_discard, definition_draft_save
 from engine.validation import Problem
@@ -304,7 +304,8 @@ def camunda_import_view(request, key):
         "county": county, "procedure": procedure, "form": form, "result": result,
         "sources": sources, "problems": problems,
         "sources_json": json.dumps(sources["dmns"] if sources else [], ensure_ascii=False),
-        "errors": [p for p in problems or () if p.is_error], "mapping_url": reverse("portal:modeler:camunda_mapping"),
+        "errors": [p for p in problems or () if p.is_error],
+        "mapping_url": reverse("portal:modeler:camunda_mapping"),
     })
 
 

@@ -1,8 +1,8 @@
 """Camunda 7 import (engine/camunda.py): a Camunda Modeler diagram with candidate groups,
 assignees, form keys, due dates, JUEL and FEEL conditions, a collection multi-instance and a
 DRD translates, deploys and runs to its end; what cannot be translated is listed."""
-from datetime import timedelta
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from engine.camunda import (
 )
 from engine.models import CaseStatus, TaskStatus
 from engine.services import case_start, definition_deploy, task_complete
-from tests.engine.test_validation import ROLES, check, errors
+from tests.engine.test_validation import check, errors
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "camunda"
 FOREIGN = Path(__file__).resolve().parent.parent / "data" / "foreign"
