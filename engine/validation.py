@@ -1325,7 +1325,8 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
                                 decisions[1].get("name") or "",
                                 "一个 DMN 文件只能包含一个决策表；请把“"
                                 f"{decisions[1].get('name') or decisions[1].get('id')}”"
-                                f"放到单独的文件中"))
+                                f"放到单独的文件中（流程编辑器的“导入 Camunda 模型”可自动拆分，"
+                                f"并在流程中依次调用所依赖的决策）"))
     for decision in decisions:
         name = decision.get("name") or decision.get("id")
         table = decision.find("{*}decisionTable")
@@ -1336,7 +1337,7 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
         if decision.find("{*}informationRequirement") is not None:
             problems.append(_problem("dmn_requirement", decision,
                                      f"决策“{name}”依赖其他决策或输入数据；不支持决策之间的依赖，"
-                                     f"请在流程中依次调用"))
+                                     f"请在流程中依次调用（“导入 Camunda 模型”可自动完成）"))
         policy = (table.get("hitPolicy") or "UNIQUE").upper()
         if policy not in SUPPORTED_HIT_POLICIES:
             shown = HIT_POLICY_NAMES.get(policy, policy)
