@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .models import APPLICANT_ROLE, Role, RoleAssignment, Unit
-from .validation import TYPE_NAMES, Problem
+from .validation import TYPE_NAMES, Problem, lanes_as_role_codes
 
 MAX_STEPS = 200  # a diagram looping back forever (e.g. 补正 → 受理 with the same data)
 _PAST = datetime(2000, 1, 1, tzinfo=UTC).isoformat()
@@ -92,7 +92,8 @@ def dry_run(*, bpmn_xml: str, dmn_xmls: list[str], data: dict, village: Unit,
         return result
     try:
         process_id = runtime.executable_process_id(bpmn_xml)
-        spec, subs = runtime.parse(bpmn_xml, translated, process_id)
+        spec, subs = runtime.parse(lanes_as_role_codes(
+            bpmn_xml, dict(Role.objects.values_list("code", "name"))), translated, process_id)
     except runtime.DefinitionError as exc:
         result.stop_reason = str(exc)
         return result

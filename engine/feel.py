@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .validation import Problem
+from .validation import Problem, _xml_where
 
 DMN_NAMESPACES = {
     "https://www.omg.org/spec/DMN/20191111/MODEL/",  # DMN 1.3 (dmn-js 10+)
@@ -92,7 +92,7 @@ _UNSUPPORTED_NAMES = {
     "date": "日期函数 date()", "time": "时间函数 time()", "duration": "时长函数 duration()",
     "date and time": "日期时间函数", "if": "if 表达式", "for": "for 表达式",
     "some": "some 表达式", "every": "every 表达式", "function": "函数定义",
-    "instance": "instance of", "between": "between 表达式", "in": "in 表达式",
+    "instance": "“instance of”", "between": "between 表达式", "in": "in 表达式",
 }
 
 
@@ -462,16 +462,36 @@ def dmn_translate_feel(dmn_xml: str | bytes) -> tuple[str, list[Problem]]:
         root = safe_xml(dmn_xml)
     except (etree.XMLSyntaxError, FeelError) as exc:
         return (dmn_xml.decode() if isinstance(dmn_xml, bytes) else dmn_xml,
-                [Problem("dmn_xml", "", "", f"决策表文件不是合法的 XML：{exc}")])
+                [Problem("dmn_xml", "", "", f"决策表文件不是合法的 XML（{_xml_where(exc)}）",
+                         detail=str(exc))])
     problems: list[Problem] = []
     if dmn_namespace(root) is None:
         problems.append(Problem("dmn_namespace", root.get("id") or "", root.get("name") or "",
                                 f"不是 DMN 文件（命名空间 {etree.QName(root).namespace}）"))
+    _add_missing_ids(root)
     for decision in root.iter("{*}decision"):
         for table in decision.iter("{*}decisionTable"):
             problems += _translate_table(decision, table)
     xml = etree.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml, problems
+
+
+
+
+def _add_missing_ids(root) -> None:
+    """SpiffWorkflow requires an id on every table part (older Camunda Modeler exports omit
+    the decision table's); give the missing ones a stable generated id."""
+    taken = {element.get("id") for element in root.iter() if isinstance(element.tag, str)}
+    for element in root.iter("{*}decisionTable", "{*}input", "{*}output", "{*}rule",
+                             "{*}inputEntry", "{*}outputEntry"):
+        if element.get("id"):
+            continue
+        local = etree.QName(element).localname
+        number = 1
+        while f"{local}_{number}" in taken:
+            number += 1
+        element.set("id", f"{local}_{number}")
+        taken.add(f"{local}_{number}")
 
 
 def _translate_table(decision, table) -> list[Problem]:
@@ -487,7 +507,23 @@ def _translate_table(decision, table) -> list[Problem]:
     for column in inputs:
         text_node = column.find("{*}inputExpression/{*}text")
         if text_node is None or not (text_node.text or "").strip():
-            report("dmn_input_expression", f"的输入列“{_column_label(column)}”没有输入表达式",
+            # SpiffWorkflow reads the variable the column's label names when the expression
+            # is empty; say so in the table itself, so the stored table is what runs.
+            label_text = (column.get("label") or "").strip()
+            if label_text.isidentifier() and not label_text.startswith("_"):
+                if text_node is None:
+                    holder = column.find("{*}inputExpression")
+                    if holder is None:
+                        holder = etree.SubElement(column, etree.QName(column,
+                                                                      "inputExpression").text)
+                    text_node = etree.SubElement(holder, etree.QName(column, "text").text)
+                text_node.text = label_text
+                report("dmn_input_label", f"的输入列“{label_text}”没有输入表达式，按标签取变量 "
+                       f"{label_text} 的值（与 SpiffWorkflow 相同）", severity="warning",
+                       element_id=column.get("id"))
+                continue
+            report("dmn_input_expression", f"的输入列“{_column_label(column)}”没有输入表达式"
+                   + (f"，标签“{label_text}”也不是变量名" if label_text else ""),
                    element_id=column.get("id"))
             continue
         try:

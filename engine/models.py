@@ -912,3 +912,31 @@ class NoticeObjection(models.Model):
 
     def __str__(self):
         return f"{self.notice}：{self.name}"
+
+
+class CamundaMappingKind(models.TextChoices):
+    GROUP = "group", "组或泳道"
+    USER = "user", "用户"
+
+
+class CamundaMapping(models.Model):
+    """What a Camunda group (or lane name) or user of an imported Camunda 7 model is in a
+    county: a role code, or a user name (``engine.camunda_mapping``; the import itself,
+    ``engine.camunda``, takes the mapping as a plain dict). An empty ``target`` is a name the
+    county has seen in an import and not mapped yet."""
+
+    county = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="camunda_mappings")
+    kind = models.CharField(max_length=5, choices=CamundaMappingKind.choices)
+    name = models.CharField(max_length=200)
+    target = models.CharField(max_length=150, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["county", "kind", "name"],
+                                               name="unique_camunda_mapping")]
+
+    def __str__(self):
+        return f"{self.name} → {self.target or '（未对应）'}"

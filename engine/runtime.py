@@ -18,7 +18,10 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from . import dmn_unique
 from .sandbox import SandboxEnvironment, UnsafeExpression
+
+dmn_unique.install()  # a UNIQUE table with two matching rules stops with a Chinese error
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 SERIALIZER_VERSION = SERIALIZER.VERSION

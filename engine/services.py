@@ -90,25 +90,28 @@ def definition_check(*, bpmn_xml: str, dmn_xmls: list[str],
     """Validate and parse a diagram; return (process_id, spec_json) or raise DefinitionError
     listing every error (see ``engine.validation``: lanes are roles, expressions are safe,
     gateways and timers are well-formed, service tasks name known operations...)."""
-    role_levels = tuple(sorted(Role.objects.values_list("code", "level")))
+    roles = tuple(sorted(Role.objects.values_list("code", "level", "name")))
     if form_exists is not None:
-        return _definition_check(bpmn_xml, tuple(dmn_xmls), role_levels, form_exists)
-    return _definition_check_cached(bpmn_xml, tuple(dmn_xmls), role_levels)
+        return _definition_check(bpmn_xml, tuple(dmn_xmls), roles, form_exists)
+    return _definition_check_cached(bpmn_xml, tuple(dmn_xmls), roles)
 
 
-def _definition_check(bpmn_xml: str, dmn_xmls: tuple[str, ...], role_levels: tuple,
+def _definition_check(bpmn_xml: str, dmn_xmls: tuple[str, ...], roles: tuple,
                       form_exists=None) -> tuple[str, str]:
-    from .validation import validate_definition
+    from .validation import lanes_as_role_codes, validate_definition
 
+    role_names = {code: name for code, _level, name in roles}
     problems = validate_definition(
         bpmn_xml=bpmn_xml, dmn_xmls=list(dmn_xmls),
-        known_roles={code for code, _level in role_levels}, form_exists=form_exists,
-        role_levels=dict(role_levels))
+        known_roles=set(role_names), form_exists=form_exists,
+        role_levels={code: level for code, level, _name in roles}, role_names=role_names)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DefinitionError("；".join(p.message for p in errors))
     process_id = runtime.executable_process_id(bpmn_xml)
-    spec, subprocess_specs = runtime.parse(bpmn_xml, list(dmn_xmls), process_id)
+    # Lanes named with a role's Chinese name run as the role's code.
+    spec, subprocess_specs = runtime.parse(lanes_as_role_codes(bpmn_xml, role_names),
+                                           list(dmn_xmls), process_id)
     return process_id, runtime.spec_to_json(spec, subprocess_specs)
 
 
@@ -160,7 +163,8 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
         key=key, name=name, county=county, version=version, process_id=process_id,
         bpmn_xml=bpmn_xml,
         dmn_xml=list(dmn_xmls), content_hash=content_hash, spec_json=spec_json,
-        deployed_by=deployed_by, comment=comment, roles=definition_roles(bpmn_xml),
+        deployed_by=deployed_by, comment=comment,
+        roles=definition_roles(bpmn_xml, dict(Role.objects.values_list("code", "name"))),
     )
     definition.full_clean()
     definition.save()

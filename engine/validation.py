@@ -53,6 +53,8 @@ class Problem:
     element_name: str
     message: str
     severity: str = "error"
+    # The library's own text (English), for the developer: shown folded under the message.
+    detail: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -70,6 +72,13 @@ TYPE_NAMES = {
     "intermediateCatchEvent": "中间捕获事件", "intermediateThrowEvent": "中间抛出事件",
     "boundaryEvent": "边界事件", "sequenceFlow": "连线", "lane": "泳道",
     "dataStoreReference": "数据存储", "dataStore": "数据存储", "process": "流程",
+    "definitions": "文件", "collaboration": "协作图", "participant": "池",
+    "multiInstanceLoopCharacteristics": "多实例设置", "standardLoopCharacteristics": "循环设置",
+    "message": "消息定义", "signal": "信号定义", "error": "错误定义", "escalation": "升级定义",
+    "dataObject": "数据对象", "dataObjectReference": "数据对象", "laneSet": "泳道组",
+    "textAnnotation": "注释", "association": "关联", "messageFlow": "消息流",
+    "conditionExpression": "条件", "timerEventDefinition": "定时", "ioSpecification": "输入输出",
+    "property": "属性", "subChoreography": "子编排", "choreographyTask": "编排任务",
 }
 
 # (what it is in Chinese, severity, why)
@@ -123,15 +132,38 @@ FORBIDDEN_NODES = {
 }
 
 
+_SYNTAX_REASONS = [
+    ("never closed", "括号没有闭合"), ("unmatched", "括号不配对"),
+    ("does not match opening", "括号不配对"), ("unterminated string", "引号没有闭合"),
+    ("unterminated triple-quoted", "引号没有闭合"),
+    ("invalid character", "含有无法识别的字符（如中文标点）"),
+    ("invalid non-printable", "含有不可见字符"), ("indent", "缩进不正确"),
+    ("unexpected EOF", "表达式不完整"), ("Maybe you meant '=='", "比较相等请用 =="),
+    ("cannot assign", "表达式中不能赋值"), ("invalid decimal literal", "数字写法不正确"),
+    ("leading zeros", "数字不能以 0 开头"),
+]
+
+
+def _syntax_reason(message: str) -> str:
+    """Python's SyntaxError text, said in Chinese."""
+    for english, chinese in _SYNTAX_REASONS:
+        if english in (message or ""):
+            return chinese
+    return "写法不正确"
+
+
 def expression_reasons(source: str, *, mode: str = "eval") -> list[str]:
     """Why ``source`` may not run in the sandbox (empty list: it may). ``mode`` is "eval"
     for conditions and expressions, "exec" for scripts."""
     from .sandbox import UnsafeExpression, compile_expression, compile_script
 
+    if re.match(r"^\s*[$#]\{.*\}\s*$", source, re.DOTALL):
+        return ["这是 Camunda 的 JUEL 表达式 ${…}：请用“导入 Camunda 模型”翻译，或改写为"
+                " Python 表达式（如 amount > 1000）"]
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        return [f"语法错误：{exc.msg}（第 {exc.lineno} 行）"]
+        return [f"语法错误（第 {exc.lineno} 行）：{_syntax_reason(exc.msg)}"]
     reasons = []
     for node in ast.walk(tree):
         for node_type, what in FORBIDDEN_NODES.items():
@@ -152,11 +184,38 @@ def expression_reasons(source: str, *, mode: str = "eval") -> list[str]:
     try:
         (compile_expression if mode == "eval" else compile_script)(source)
     except UnsafeExpression as exc:
-        reasons.append(str(exc))
+        if not reasons:  # RestrictedPython's own (English) text, said in Chinese
+            reasons += _restricted_reasons(str(exc))
     except SyntaxError as exc:  # pragma: no cover - ast.parse above catches these first
-        reasons.append(f"语法错误：{exc.msg}")
+        reasons.append(f"语法错误：{_syntax_reason(exc.msg)}")
     if not reasons:
         reasons += _resource_bombs(tree)
+    return list(dict.fromkeys(reasons))
+
+
+_RESTRICTED_MESSAGES = [
+    (r'"([^"]+)" is an invalid variable name', "不允许使用名称 {0}"),
+    (r'"([^"]+)" is an invalid attribute name', "不允许访问属性 {0}"),
+    (r'"([^"]+)" is a reserved name', "不允许使用保留名称 {0}"),
+    (r"(\w+) statements are not allowed", "不允许使用 {0} 语句"),
+    (r"(\w+) (?:calls|expressions) are not allowed", "不允许使用 {0}"),
+    (r"is not allowed", "沙箱不允许此写法"),
+]
+
+
+def _restricted_reasons(text: str) -> list[str]:
+    reasons = []
+    for part in text.split("；"):
+        if re.search(r"[\u4e00-\u9fff]", part):  # already Chinese (a limit of the sandbox)
+            reasons.append(part)
+            continue
+        for pattern, chinese in _RESTRICTED_MESSAGES:
+            match = re.search(pattern, part)
+            if match:
+                reasons.append(chinese.format(*match.groups()))
+                break
+        else:
+            reasons.append("沙箱不允许此写法")
     return list(dict.fromkeys(reasons))
 
 
@@ -219,7 +278,7 @@ def _local(element) -> str:
 
 def label(element) -> str:
     """“用户任务“乡镇审批”（township_decide）” — how messages name an element."""
-    kind = TYPE_NAMES.get(_local(element), _local(element))
+    kind = TYPE_NAMES.get(_local(element)) or f"元素 {_local(element)}"
     name, element_id = (element.get("name") or "").strip(), element.get("id") or ""
     if name:
         return f"{kind}“{name}”（{element_id}）"
@@ -248,7 +307,45 @@ def lanes_of(root) -> dict[str, str]:
     return lanes
 
 
-def definition_roles(bpmn_xml: str) -> list[str]:
+def lane_role_codes(role_names: dict[str, str] | None) -> dict[str, str]:
+    """Lane name → role code for lanes named with a role's Chinese name ("乡镇经办人" →
+    ``township_staff``); a name two roles share maps to neither."""
+    by_name: dict[str, str | None] = {}
+    for code, name in (role_names or {}).items():
+        name = (name or "").strip()
+        if name and name != code:
+            by_name[name] = None if name in by_name and by_name[name] != code else code
+    return {name: code for name, code in by_name.items() if code and name not in
+            (role_names or {})}
+
+
+def lanes_as_role_codes(bpmn_xml: str | bytes, role_names: dict[str, str] | None) -> str:
+    """The diagram with every lane named by a role's Chinese name renamed to the role's
+    code: what the engine parses and runs (the stored diagram keeps the supervisor's names).
+    Returns text; unchanged (but as text) when no lane needs it."""
+    from . import feel
+
+    text = bpmn_xml.decode("utf-8") if isinstance(bpmn_xml, bytes) else bpmn_xml
+    mapping = lane_role_codes(role_names)
+    if not mapping:
+        return text
+    root = feel.safe_xml(text)
+    if not _rename_lanes(root, mapping):
+        return text
+    return etree.tostring(root, encoding="unicode")
+
+
+def _rename_lanes(root, mapping: dict[str, str]) -> bool:
+    changed = False
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        name = (lane.get("name") or "").strip()
+        if name in mapping:
+            lane.set("name", mapping[name])
+            changed = True
+    return changed
+
+
+def definition_roles(bpmn_xml: str, role_names: dict[str, str] | None = None) -> list[str]:
     """The role codes a diagram's user tasks are offered to: each task's literal
     ``candidate_role``, else its lane (sorted, without duplicates). A ``candidate_role``
     expression (``'department:' + department``) names no role here: whoever it picks sees the
@@ -256,6 +353,7 @@ def definition_roles(bpmn_xml: str) -> list[str]:
     from . import feel
 
     root = feel.safe_xml(bpmn_xml)
+    _rename_lanes(root, lane_role_codes(role_names))
     lanes = lanes_of(root)
     roles = set()
     for element in _flow_elements(root):
@@ -286,14 +384,21 @@ def overseen_by(process) -> list[str]:
     return [code.strip() for code in value.replace("，", ",").split(",") if code.strip()]
 
 
-def _overseer_problems(root, known_roles) -> list[Problem]:
+def known_roles_text(known_roles, role_names: dict[str, str] | None = None) -> str:
+    """“township_staff（乡镇经办人）、…” — the roles a lane or property may name."""
+    names = role_names or {}
+    return "、".join(f"{code}（{names[code]}）" if names.get(code) and names[code] != code
+                    else code for code in sorted(known_roles))
+
+
+def _overseer_problems(root, known_roles, role_names=None) -> list[Problem]:
     problems = []
     for process in root.iter(f"{{{BPMN_NS}}}process"):
         for code in overseen_by(process):
             if code not in known_roles:
                 problems.append(_problem(
                     "unknown_role", process, f"流程的 overseen_by“{code}”不是已知角色；可用："
-                    f"{'、'.join(sorted(known_roles))}"))
+                    f"{known_roles_text(known_roles, role_names)}"))
     return problems
 
 
@@ -312,7 +417,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
                         known_operations: set[str] | None = None,
                         known_doc_types: set[str] | None = None,
                         known_actions: set[str] | None = None,
-                        role_levels: dict[str, str] | None = None) -> list[Problem]:
+                        role_levels: dict[str, str] | None = None,
+                        role_names: dict[str, str] | None = None) -> list[Problem]:
     """Every problem of a draft diagram and its decision tables; deploy only when none is an
     error.
 
@@ -323,6 +429,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     ``known_actions`` to what procedures registered in ``engine.registry``.
     ``role_levels`` (role code → level): when given, a document only one level may decide is
     checked against the lanes of the tasks that lead to it.
+    ``role_names`` (role code → Chinese name): a lane may be named with either (the engine
+    runs the name as the code, see ``lanes_as_role_codes``); unknown lanes list both.
     """
     from . import feel
     from .registry import actions, document_types
@@ -335,11 +443,13 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     try:
         root = feel.safe_xml(bpmn_xml)
     except (etree.XMLSyntaxError, feel.FeelError) as exc:
-        return [Problem("bpmn_xml", "", "", f"BPMN 文件不是合法的 XML：{exc}")]
+        return [Problem("bpmn_xml", "", "", f"BPMN 文件不是合法的 XML（{_xml_where(exc)}）",
+                        detail=str(exc))]
     if etree.QName(root).namespace != BPMN_NS or _local(root) != "definitions":
         return [Problem("bpmn_namespace", "", "", "不是 BPMN 2.0 文件（根元素应为 "
                                                    "bpmn:definitions）")]
 
+    _rename_lanes(root, lane_role_codes(role_names))
     problems: list[Problem] = []
     translated_dmns = []
     for dmn_xml in dmn_xmls:
@@ -353,8 +463,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     problems += _parse_problems(bpmn_xml, root, translated_dmns)
     problems += _unsupported_problems(root)
     problems += _camunda_problems(root)
-    problems += _human_task_problems(root, known_roles, form_exists)
-    problems += _overseer_problems(root, known_roles)
+    problems += _human_task_problems(root, known_roles, form_exists, role_names)
+    problems += _overseer_problems(root, known_roles, role_names)
     problems += _authority_problems(root, translated_dmns)
     problems += _gateway_problems(root)
     problems += _timer_problems(root)
@@ -370,6 +480,14 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
                               if p.code != "bpmn_parse" or p.element_id not in explained))
 
 
+def _xml_where(exc) -> str:
+    """Where an XML error is, in Chinese ("第 3 行"), or what it is (a DOCTYPE)."""
+    line = getattr(exc, "lineno", None) or getattr(exc, "position", (None,))[0]
+    if line:
+        return f"第 {line} 行有错误"
+    return str(exc) if re.search(r"[\u4e00-\u9fff]", str(exc)) else "无法读取"
+
+
 def _schema_problems(root) -> list[Problem]:
     from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
     from SpiffWorkflow.spiff.parser.process import VALIDATOR
@@ -381,14 +499,17 @@ def _schema_problems(root) -> list[Problem]:
         # A warning: SpiffWorkflow (checked next) is the authority on what runs, and it
         # accepts small schema slips such as a data item sharing an id.
         return [Problem("bpmn_schema", "", "",
-                        f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}", "warning")]
+                        f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行），详见技术细节；"
+                        f"本系统能运行即可部署", "warning", detail=" ".join(str(exc).split()))]
     return []
 
 
 def _parse_problems(bpmn_xml, root, translated_dmns: list[str]) -> list[Problem]:
-    """Parse as SpiffWorkflow will. A file from Camunda Modeler is parsed with the Camunda
-    parser; the deployed definition is parsed with the Spiff parser, so both must work."""
-    from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+    """Parse as the engine will (SpiffWorkflow's Spiff parser, the only one that runs a
+    deployed definition). Camunda's parser is not consulted: it judged files by Camunda's
+    rules (a business rule task without camunda:decisionRef, a standard multi-instance) and
+    refused what runs here; Camunda attributes are reported by ``_camunda_problems`` and
+    translated by ``engine.camunda``."""
     from SpiffWorkflow.exceptions import SpiffWorkflowException
     from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -398,50 +519,98 @@ def _parse_problems(bpmn_xml, root, translated_dmns: list[str]) -> list[Problem]
         process_id = executable_process_id(bpmn_xml)
     except DefinitionError as exc:
         return [Problem("bpmn_process", "", "", str(exc))]
-    parsers = [SpiffBpmnParser]
-    if uses_camunda(root):
-        parsers.insert(0, CamundaParser)
-    problems = []
-    for parser_class in parsers:
-        parser = parser_class()
-        try:
-            parser.add_bpmn_str(etree.tostring(root))
-            for dmn in translated_dmns:
-                parser.add_dmn_str(dmn.encode("utf-8"))
-            parser.get_spec(process_id)
-            parser.get_subprocess_specs(process_id)
-        except (SpiffWorkflowException, ValueError, KeyError, NotImplementedError,
-                etree.XMLSyntaxError) as exc:
-            element_id = getattr(exc, "id", "") or ""
-            name = getattr(exc, "name", "") or ""
-            where = f"“{name or element_id}”（{element_id}）" if element_id else ""
-            prefix = "Camunda 解析" if parser_class is CamundaParser else "流程解析"
-            problems.append(Problem("bpmn_parse", element_id, name,
-                                    f"{prefix}失败{('：' + where) if where else ''}："
-                                    f"{_english_parse_error(exc)}"))
-            break
-    return problems
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_str(etree.tostring(root))
+        for dmn in translated_dmns:
+            parser.add_dmn_str(dmn.encode("utf-8"))
+        parser.get_spec(process_id)
+        parser.get_subprocess_specs(process_id)
+    except (SpiffWorkflowException, ValueError, KeyError, NotImplementedError, TypeError,
+            AttributeError, etree.XMLSyntaxError) as exc:
+        element_id = getattr(exc, "id", "") or ""
+        name = getattr(exc, "name", "") or ""
+        where = f"“{name or element_id}”（{element_id}）" if element_id else ""
+        message, detail = _english_parse_error(exc)
+        return [Problem("bpmn_parse", element_id, name,
+                        f"流程解析失败{('：' + where) if where else ''}：{message}",
+                        detail=detail)]
+    return []
 
 
-def _english_parse_error(exc) -> str:
-    text = str(exc).split("\n")[0]
-    known = {
-        "There is no support implemented for this task type": "不支持此类元素",
-        "No start event found": "没有开始事件",
-        "No DMN Diagram available with id": "找不到业务规则任务引用的决策表",
-        "A Service Task must have an operator": "服务任务没有设置操作",
-        "Multiple decision tables are not current supported": "一个 DMN 文件只能有一个决策",
-        "without condition": "网关出线没有条件",
-    }
-    for english, chinese in known.items():
-        if english in text:
-            return f"{chinese}（{text}）"
-    return text
+# What SpiffWorkflow's parser says (English), in Chinese: (pattern, message); the pattern's
+# groups fill the message. The library's own text goes to ``Problem.detail``.
+_PARSE_MESSAGES = [
+    (r"There is no support implemented for this task type", "不支持此类元素"),
+    (r"No start event found", "没有开始事件"),
+    (r"No DMN Diagram available with id \"?([^\",]*)", "找不到业务规则任务引用的决策表“{0}”"),
+    (r"A Service Task must have an operator", "服务任务没有设置操作"),
+    (r"Multiple decision tables are not current", "一个 DMN 文件只能有一个决策"),
+    (r"without condition", "网关出线没有条件"),
+    (r"The process '([^']*)' was not found", "调用活动调用的流程“{0}”不在本文件中"),
+    (r"Process (\S+) is not executable", "流程“{0}”没有标记为可执行（isExecutable），本系统只运行"
+                                          "可执行的流程；请删除它或把它设为可执行"),
+    (r"Data Store with name (.*?) has no implementation", "数据存储“{0}”在本系统中没有实现"),
+    (r"Data Store (identifier|name) is missing", "数据存储缺少标识或名称"),
+    (r"A multiinstance task must specify a cardinality or a loop input",
+     "多实例任务必须设置实例数量（loopCardinality）或输入集合（loopDataInputRef）"),
+    (r"Cannot resolve dataInputAssociation", "数据输入关联（dataInputAssociation）引用的数据对象"
+                                             "不存在"),
+    (r"Cannot resolve dataOutputAssociation", "数据输出关联（dataOutputAssociation）引用的数据"
+                                              "对象不存在"),
+    (r"Exactly one start event is required in a SubWorkflow Task; found (\d+)",
+     "子流程必须恰好有一个开始事件（现有 {0} 个）"),
+    (r"A SubWorkflow Must contain an End event", "子流程必须有结束事件"),
+    (r"Ad hoc subprocesses may not contain start or end events",
+     "自由子流程不能包含开始或结束事件"),
+    (r"Sequential ordering for ad hoc subprocesses", "不支持按顺序执行的自由子流程"),
+    (r"Conditional event definition with missing condition", "条件事件没有条件"),
+    (r"Invalid Script Task.\s+No Script Provided", "脚本任务没有脚本"),
+    (r"Time Specification Error|Unknown Time Specification", "定时事件的时间设置不正确"),
+    (r"Could not find messageRef from message event definition", "消息事件引用的消息不存在"),
+    (r"(Message|Signal|Error|Escalation|Correlation) identifier is missing",
+     "事件引用的{0}缺少标识"),
+    (r"Correlation is missing correlation property", "消息关联缺少关联属性的取值表达式"),
+    (r"Duplicate process ID: (\S+)", "流程标识“{0}”重复"),
+    (r"Malformed Output Expression '([^']*)'", "决策表的输出“{0}”不是合法的表达式"),
+    (r"Unknown type in decision table", "决策表中有无法识别的元素"),
+    (r"No decisions found", "DMN 文件中没有决策"),
+    (r"Available DMN ids", "找不到引用的决策表"),
+    (r"KeyError\('(\w+)'\)", "文件中有元素缺少必需的属性 {0}"),
+    (r"is not a valid", "有不合法的取值"),
+]
+_EVENT_KINDS = {"Message": "消息", "Signal": "信号", "Error": "错误", "Escalation": "升级",
+                "Correlation": "关联"}
+
+
+def _english_parse_error(exc) -> tuple[str, str]:
+    """(Chinese message, the library's text) for a parse error."""
+    text = " ".join(str(exc).split())
+    for pattern, chinese in _PARSE_MESSAGES:
+        match = re.search(pattern, text)
+        if match:
+            groups = [_EVENT_KINDS.get(g, g) for g in match.groups()]
+            return chinese.format(*groups), text
+    if isinstance(exc, KeyError):
+        return f"文件缺少必需的属性 {exc.args[0] if exc.args else ''}".strip(), text
+    return "无法解析（原因见技术细节）", text
 
 
 def uses_camunda(root) -> bool:
-    return any(namespace == CAMUNDA_NS for element in root.iter()
-               for namespace in (element.nsmap or {}).values())
+    """Does the file *use* Camunda extensions (an element or attribute in the Camunda
+    namespace)? Declaring ``xmlns:camunda`` alone, as Camunda Modeler always does, is not
+    use."""
+    return _uses_namespace(root, CAMUNDA_NS)
+
+
+def _uses_namespace(root, namespace: str) -> bool:
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if etree.QName(element).namespace == namespace or any(
+                etree.QName(name).namespace == namespace for name in element.attrib):
+            return True
+    return False
 
 
 def _flow_elements(root):
@@ -470,6 +639,12 @@ def _unsupported_problems(root) -> list[Problem]:
     return problems
 
 
+# Camunda attributes engine.camunda translates.
+_CAMUNDA_TRANSLATED = {"candidateGroups", "assignee", "candidateUsers", "formKey", "dueDate",
+                       "collection", "elementVariable", "decisionRef", "resultVariable",
+                       "mapDecisionResult"}
+
+
 def _camunda_problems(root) -> list[Problem]:
     problems = []
     for element in root.iter():
@@ -490,13 +665,15 @@ def _camunda_problems(root) -> list[Problem]:
                     f"{label(owner)}的 Camunda 扩展 camunda:{_local(element)} 在本系统中不起作用"
                     f"（属性请用 spiffworkflow:properties）", "warning"))
         for name in names:
+            hint = "：可用流程编辑器的“导入 Camunda 模型”翻译" if name in _CAMUNDA_TRANSLATED \
+                else ""
             problems.append(_problem("camunda_extension", element,
                                      f"{label(element)}的 Camunda 属性 camunda:{name} "
-                                     f"在本系统中不起作用", "warning"))
+                                     f"在本系统中不起作用{hint}", "warning"))
     return problems
 
 
-def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
+def _human_task_problems(root, known_roles, form_exists, role_names=None) -> list[Problem]:
     problems = []
     lanes = lanes_of(root)
     for element in _flow_elements(root):
@@ -520,14 +697,20 @@ def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
                 if isinstance(literal, str) and literal not in known_roles:
                     problems.append(_problem("unknown_role", element,
                                              f"{label(element)}的 candidate_role“{literal}”"
-                                             f"不是已知角色"))
+                                             f"不是已知角色；可用："
+                                             f"{known_roles_text(known_roles, role_names)}"))
         elif not lane:
             problems.append(_problem("task_without_lane", element,
                                      f"{label(element)}不在任何泳道中，没有人会收到它；请把它"
                                      f"放进以角色命名的泳道"))
         elif lane not in known_roles:
+            # The roles are listed once (the first such message); the others point to it.
+            listed = any(p.code == "unknown_role" for p in problems)
             problems.append(_problem("unknown_role", element,
-                                     f"{label(element)}所在泳道“{lane}”不是已知角色"))
+                                     f"{label(element)}所在泳道“{lane}”不是已知角色；泳道名称"
+                                     f"可以是角色代码或角色名称，" + (
+                                         "可用角色见上" if listed else
+                                         f"可用：{known_roles_text(known_roles, role_names)}")))
         form = properties.get("form", "").strip()
         if form:
             if form not in GENERIC_FORMS:
@@ -1142,7 +1325,8 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
                                 decisions[1].get("name") or "",
                                 "一个 DMN 文件只能包含一个决策表；请把“"
                                 f"{decisions[1].get('name') or decisions[1].get('id')}”"
-                                f"放到单独的文件中"))
+                                f"放到单独的文件中（流程编辑器的“导入 Camunda 模型”可自动拆分，"
+                                f"并在流程中依次调用所依赖的决策）"))
     for decision in decisions:
         name = decision.get("name") or decision.get("id")
         table = decision.find("{*}decisionTable")
@@ -1153,7 +1337,7 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
         if decision.find("{*}informationRequirement") is not None:
             problems.append(_problem("dmn_requirement", decision,
                                      f"决策“{name}”依赖其他决策或输入数据；不支持决策之间的依赖，"
-                                     f"请在流程中依次调用"))
+                                     f"请在流程中依次调用（“导入 Camunda 模型”可自动完成）"))
         policy = (table.get("hitPolicy") or "UNIQUE").upper()
         if policy not in SUPPORTED_HIT_POLICIES:
             shown = HIT_POLICY_NAMES.get(policy, policy)
@@ -1178,16 +1362,25 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
                   for i in inputs]
         rules = []
         for index, rule in enumerate(table.findall("{*}rule"), start=1):
-            sets = []
+            sets, tests = [], []
             for entry in rule.findall("{*}inputEntry"):
                 try:
-                    sets.append(ValueSet.from_tests(parse_unary_tests(entry.findtext("{*}text"))))
+                    parsed = parse_unary_tests(entry.findtext("{*}text"))
                 except FeelError:
                     sets.append(None)
-            rules.append((index, rule, sets))
-        for position, (index_a, rule_a, sets_a) in enumerate(rules):
-            for index_b, rule_b, sets_b in rules[position + 1:]:
+                    tests.append(None)
+                    continue
+                sets.append(ValueSet.from_tests(parsed))
+                tests.append(parsed)
+            rules.append((index, rule, sets, tests))
+        samples = _column_samples([tests for *_, tests in rules], len(inputs))
+        for position, (index_a, rule_a, sets_a, tests_a) in enumerate(rules):
+            for index_b, rule_b, sets_b, tests_b in rules[position + 1:]:
                 witness = _overlap(sets_a, sets_b)
+                if witness is None and (None in sets_a or None in sets_b):
+                    # An entry written as an expression (``? > 1000 and ? % 2 == 0``): try it
+                    # on the values the table itself names.
+                    witness = _sampled_overlap(tests_a, tests_b, samples)
                 if witness is None:
                     continue
                 example = "、".join(f"{labels[i] if i < len(labels) else i}={value}"
@@ -1199,6 +1392,77 @@ def dmn_table_problems(dmn_xml: str | bytes) -> list[Problem]:
                     f"{('：' + example + ' 时两条规则都满足') if example else ''}；"
                     f"UNIQUE 要求任何情况下最多一条规则满足"))
     return problems
+
+
+_ENTRY_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+_ENTRY_STRING = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
+
+
+def _column_samples(rule_tests: list[list], columns: int) -> list[list]:
+    """Per input column, the values worth trying: every number an entry of the column names,
+    one either side of it and halfway to the next, and every string it names."""
+    from .feel import unary_tests_python
+
+    samples = []
+    for column in range(columns):
+        numbers, strings = {0}, set()
+        for tests in rule_tests:
+            parsed = tests[column] if column < len(tests) else None
+            if parsed is None:
+                continue
+            text = unary_tests_python(parsed)
+            numbers |= {float(n) if "." in n else int(n) for n in _ENTRY_NUMBER.findall(text)}
+            strings |= {a or b for a, b in _ENTRY_STRING.findall(text)}
+        ordered = sorted(numbers)
+        values = set(ordered)
+        for low, high in zip(ordered, ordered[1:], strict=False):
+            values.add((low + high) / 2)
+        values |= {n - 1 for n in ordered} | {n + 1 for n in ordered} | {n + 2 for n in ordered}
+        values |= {n * 2 for n in ordered} | {n * 10 for n in ordered}
+        samples.append(sorted(values)[:200] + sorted(strings)[:50] + [True, False, None])
+    return samples
+
+
+def _entry_matches(parsed, value):
+    """Does the entry accept ``value``? None when it cannot be told without the case's data
+    (the entry reads another variable) or fails."""
+    from .feel import unary_tests_python
+    from .sandbox import SandboxEnvironment
+
+    if parsed is None:
+        return None
+    if parsed.any:
+        return True
+    text = unary_tests_python(parsed)
+    source = re.sub(r"""\?(?=(?:[^'"]|['"][^'"]*['"])*$)""", "dmninputexpr", text)
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return None
+    if _free_names(tree.body) - _SANDBOX_CALLABLES - {"dmninputexpr"}:
+        return None
+    try:
+        return bool(SandboxEnvironment({}).evaluate(source, {"dmninputexpr": value}))
+    except Exception:  # noqa: BLE001 - e.g. comparing a text with a number: no match
+        return False
+
+
+def _sampled_overlap(tests_a: list, tests_b: list, samples: list[list]):
+    """Per-column values both rules accept (a proven overlap), or None if the samples show
+    none (not a proof of no overlap: the run-time check in ``engine.dmn_unique`` remains)."""
+    if len(tests_a) != len(tests_b) or len(tests_a) > len(samples):
+        return None
+    witness = []
+    for column, (first, second) in enumerate(zip(tests_a, tests_b, strict=True)):
+        if first is not None and first.any and second is not None and second.any:
+            witness.append(None)
+            continue
+        found = [value for value in samples[column]
+                 if _entry_matches(first, value) and _entry_matches(second, value)][:1]
+        if not found:
+            return None
+        witness.append(_show(found[0]))
+    return witness
 
 
 def _rule_name(rule, index: int) -> str:

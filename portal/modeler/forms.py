@@ -110,3 +110,74 @@ class MigrateForm(forms.Form):
     def __init__(self, *args, case_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cases"].choices = [(str(pk), str(pk)) for pk in case_ids]
+
+
+class CamundaUploadForm(forms.Form):
+    """A Camunda Modeler diagram and its decision tables, uploaded for translation; or, on
+    the second step, the same files carried as text (``bpmn_source`` / ``dmn_sources``)."""
+
+    # The uploads ``bpmn_file`` and ``dmn_files`` (several) are read from ``self.files``.
+    bpmn_source = forms.CharField(required=False, strip=False, max_length=MAX_XML,
+                                  widget=forms.HiddenInput)
+    dmn_sources = forms.JSONField(required=False, widget=forms.HiddenInput,
+                                  error_messages={"invalid": "决策表格式不正确"})
+
+    def _read(self, upload) -> str:
+        if upload.size > MAX_XML:
+            raise forms.ValidationError(f"文件“{upload.name}”过大")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(f"文件“{upload.name}”不是 UTF-8 编码的文本") from None
+
+    def clean(self):
+        data = super().clean()
+        bpmn = data.get("bpmn_source") or ""
+        upload = self.files.get("bpmn_file")
+        if upload is not None:
+            bpmn = self._read(upload)
+        if not bpmn.strip():
+            raise forms.ValidationError("请选择要导入的 BPMN 流程图")
+        dmns = data.get("dmn_sources") or []
+        if not isinstance(dmns, list) or not all(isinstance(x, str) and len(x) <= MAX_XML
+                                                 for x in dmns):
+            raise forms.ValidationError("决策表格式不正确")
+        uploads = self.files.getlist("dmn_files")
+        if uploads:
+            dmns = [self._read(item) for item in uploads[:20]]
+        data["bpmn"], data["dmns"] = bpmn, dmns
+        return data
+
+
+class CamundaMappingForm(forms.Form):
+    """One field per mapping row (``group:<pk>`` a role, ``user:<pk>`` a user name), plus
+    one new row."""
+
+    new_kind = forms.ChoiceField(label="类型", required=False,
+                                 choices=[("group", "组或泳道"), ("user", "用户")])
+    new_name = forms.CharField(label="Camunda 名称", required=False, max_length=200)
+    new_target = forms.CharField(label="对应为", required=False, max_length=150)
+
+    def __init__(self, *args, rows=(), roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = list(rows)
+        choices = [("", "（未对应）")] + [(code, f"{name}（{code}）") for code, name in roles]
+        for row in self.rows:
+            if row.kind == "group":
+                field = forms.ChoiceField(label=row.name, required=False, choices=choices,
+                                          initial=row.target)
+            else:
+                field = forms.CharField(label=row.name, required=False, max_length=150,
+                                        initial=row.target)
+            self.fields[f"row_{row.pk}"] = field
+
+    def row_fields(self):
+        return [(row, self[f"row_{row.pk}"]) for row in self.rows]
+
+    def mapping(self) -> list[tuple[str, str, str]]:
+        data = self.cleaned_data
+        rows = [(row.kind, row.name, data.get(f"row_{row.pk}") or "") for row in self.rows]
+        if (data.get("new_name") or "").strip():
+            rows.append((data.get("new_kind") or "group", data["new_name"],
+                         data.get("new_target") or ""))
+        return rows

@@ -134,7 +134,8 @@ def draft_problems(procedure: Procedure, *, bpmn_xml: str,
         bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
         known_roles=set(Role.objects.values_list("code", flat=True)),
         form_exists=_form_exists(procedure),
-        role_levels=dict(Role.objects.values_list("code", "level")))
+        role_levels=dict(Role.objects.values_list("code", "level")),
+        role_names=dict(Role.objects.values_list("code", "name")))
     return sorted(problems, key=lambda p: not p.is_error)
 
 
@@ -202,3 +203,15 @@ def migratable_case_or_404(key: str, county: Unit, pk: int) -> Case:
 
 def county_villages(county: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=county.path, level="village").order_by("path")
+
+
+def camunda_mapping_rows(county: Unit):
+    from engine.camunda_mapping import mapping_rows
+
+    return mapping_rows(county)
+
+
+def role_choices() -> list[tuple[str, str]]:
+    """(code, name) of every role a Camunda group may map to (not the applicant)."""
+    return list(Role.objects.exclude(code="applicant").order_by("code")
+                .values_list("code", "name"))

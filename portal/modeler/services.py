@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from lxml import etree
 
+from engine.camunda import CamundaImport, camunda_import, camunda_names
+from engine.camunda_mapping import mapping_dicts, mapping_save, names_seen
+from engine.feel import FeelError
 from engine.models import Case, ProcessDefinition, Unit
 from engine.services import (
     DefinitionError,
@@ -98,3 +102,22 @@ def cases_migrate(*, cases: list[Case], to_definition: ProcessDefinition,
         results.append(MigrationResult(
             case, True, f"已由第 {from_version} 版迁移到第 {to_definition.version} 版"))
     return results
+
+
+def camunda_translate(*, county: Unit, bpmn_xml: str, dmn_xmls: list[str]) -> CamundaImport:
+    """Translate a Camunda 7 model with the county's mapping, recording the groups and users
+    it names (unmapped) so the mapping page lists them. Raises ValidationError for a file
+    that is not XML."""
+    try:
+        groups, users = camunda_names(bpmn_xml)
+        group_roles, user_names = mapping_dicts(county)
+        result = camunda_import(bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls, group_roles=group_roles,
+                                user_names=user_names)
+    except (etree.XMLSyntaxError, FeelError) as exc:
+        raise ValidationError(f"文件不是合法的 XML：{exc}") from exc
+    names_seen(county=county, groups=groups, users=users)
+    return result
+
+
+def camunda_mapping_save(*, county: Unit, rows: list[tuple[str, str, str]], user) -> int:
+    return mapping_save(county=county, rows=rows, user=user)

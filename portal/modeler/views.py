@@ -6,6 +6,8 @@ Every view starts with ``county_supervised_or_403``: only holders of the ``super
 permission on a county get past it. The editor page talks JSON (the exported XML); deploy,
 rollback and migration are ordinary pages with forms.
 """
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from lxml import etree
 
+from engine.camunda import is_camunda_file
 from engine.dryrun import dry_run
 from engine.feel import FeelError
 from engine.layout import bpmn_with_layout
@@ -24,14 +27,28 @@ from portal.forms_actions import ids_only
 from portal.selectors import county_supervised_or_403
 
 from . import selectors
-from .forms import DefinitionPayloadForm, DryRunForm, MigrateForm, ReasonForm
-from .services import DeployRefused, cases_migrate, draft_deploy, version_rollback
+from .forms import (
+    CamundaMappingForm,
+    CamundaUploadForm,
+    DefinitionPayloadForm,
+    DryRunForm,
+    MigrateForm,
+    ReasonForm,
+)
+from .services import (
+    DeployRefused,
+    camunda_mapping_save,
+    camunda_translate,
+    cases_migrate,
+    draft_deploy,
+    version_rollback,
+)
 
 
 def _problem_json(problem: Problem) -> dict:
     return {"code": problem.code, "element_id": problem.element_id,
             "element_name": problem.element_name, "message": problem.message,
-            "severity": problem.severity}
+            "severity": problem.severity, "detail": problem.detail}
 
 
 def _form_error(form) -> JsonResponse:
@@ -133,7 +150,8 @@ def layout(request, key):
         bpmn_xml = bpmn_with_layout(form.cleaned_data["bpmn_xml"])
     except (etree.XMLSyntaxError, FeelError) as exc:
         return JsonResponse({"error": f"文件不是合法的 BPMN XML：{exc}"}, status=400)
-    return JsonResponse({"bpmn_xml": bpmn_xml})
+    return JsonResponse({"bpmn_xml": bpmn_xml,
+                         "camunda": is_camunda_file(form.cleaned_data["bpmn_xml"])})
 
 
 @login_required
@@ -255,3 +273,58 @@ def migrate(request, key):
     return render(request, "portal/modeler/migrate.html", {
         "county": county, "procedure": procedure, "current": current, "rows": rows,
         "results": results, "form": form})
+
+
+@login_required
+def camunda_import_view(request, key):
+    """Translate a Camunda Modeler file (engine.camunda): what was translated (before →
+    after) and what could not be; "保存为草稿" makes the translation the county's draft,
+    which the editor then opens for validation and deploy."""
+    county = county_supervised_or_403(request.user)
+    procedure = selectors.procedure_or_404(key)
+    form = CamundaUploadForm(request.POST or None, request.FILES or None)
+    result = sources = problems = None
+    if request.method == "POST" and form.is_valid():
+        sources = {"bpmn": form.cleaned_data["bpmn"], "dmns": form.cleaned_data["dmns"]}
+        try:
+            result = camunda_translate(county=county, bpmn_xml=sources["bpmn"],
+                                       dmn_xmls=sources["dmns"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if request.POST.get("action") == "save":
+                definition_draft_save(key=procedure.key, county=county,
+                                      bpmn_xml=bpmn_with_layout(result.bpmn_xml),
+                                      dmn_xmls=result.dmn_xmls, user=request.user)
+                messages.success(request, "已把翻译结果保存为草稿：请校验、试运行后部署")
+                return redirect("portal:modeler:editor", key=key)
+            problems = selectors.draft_problems(procedure, bpmn_xml=result.bpmn_xml,
+                                                dmn_xmls=result.dmn_xmls)
+    return render(request, "portal/modeler/camunda_import.html", {
+        "county": county, "procedure": procedure, "form": form, "result": result,
+        "sources": sources, "problems": problems,
+        "sources_json": json.dumps(sources["dmns"] if sources else [], ensure_ascii=False),
+        "errors": [p for p in problems or () if p.is_error],
+        "mapping_url": reverse("portal:modeler:camunda_mapping"),
+    })
+
+
+@login_required
+def camunda_mapping(request):
+    """The county's Camunda group → role and user → user name mapping."""
+    county = county_supervised_or_403(request.user)
+    rows = selectors.camunda_mapping_rows(county)
+    form = CamundaMappingForm(request.POST or None, rows=rows, roles=selectors.role_choices())
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = camunda_mapping_save(county=county, rows=form.mapping(),
+                                           user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已保存（{changed} 项有变化）")
+            back = request.POST.get("next", "")
+            return redirect(back if back.startswith("/") and not back.startswith("//")
+                            else "portal:modeler:camunda_mapping")
+    return render(request, "portal/modeler/camunda_mapping.html", {
+        "county": county, "form": form})

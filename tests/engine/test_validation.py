@@ -398,7 +398,7 @@ def test_camunda_modeler_file_parses_with_warnings_for_ignored_extensions():
     assert errors(problems) == []
     messages = [p.message for p in problems]
     assert ("用户任务“县级复核”（Activity_review）的 Camunda 属性 camunda:formKey "
-            "在本系统中不起作用") in messages
+            "在本系统中不起作用：可用流程编辑器的“导入 Camunda 模型”翻译") in messages
     assert all(p.code == "camunda_extension" for p in problems)
 
 

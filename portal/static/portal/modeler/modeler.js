@@ -186,6 +186,12 @@
       item.appendChild(el("span", { "class": "badge " + (p.severity === "error" ? "badge-danger" : "badge-info") },
                           p.severity === "error" ? "错误" : "提示"));
       item.appendChild(document.createTextNode(" " + p.message));
+      if (p.detail) {  // the library's own text, folded away for the developer
+        var detail = el("details", { "class": "problem-detail small muted" });
+        detail.appendChild(el("summary", {}, "技术细节（供开发人员）"));
+        detail.appendChild(el("code", {}, p.detail));
+        item.appendChild(detail);
+      }
       if (p.element_id) {
         item.dataset.element = p.element_id;
         item.title = "点击定位到该元素";
@@ -430,6 +436,7 @@
       if (imported.warnings.length) lockDiagram(imported.warnings);
       markDirty();
       status("已导入流程图“" + file.name + "”（尚未保存）；请校验后保存草稿");
+      if (laidOut.camunda) status("“" + file.name + "”使用了 Camunda 扩展（候选组、JUEL 条件等），本系统不会执行它们：请用工具栏的“导入 Camunda 模型”翻译");
       return;
     }
     if (root.localName === "definitions" && /DMN/.test(root.namespaceURI || "")) {
