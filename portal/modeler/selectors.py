@@ -12,6 +12,7 @@ from lxml import etree
 
 from engine.feel import FeelError, dmn_translate_feel, safe_xml
 from engine.layout import bpmn_with_layout
+from engine.library import callable_processes, resolve
 from engine.models import (
     Case,
     CaseStatus,
@@ -128,9 +129,11 @@ def _form_exists(procedure: Procedure):
 
 
 def draft_problems(procedure: Procedure, *, bpmn_xml: str,
-                   dmn_xmls: list[str]) -> list[Problem]:
-    """Every problem of a draft (FEEL translation included), errors first."""
+                   dmn_xmls: list[str], county: Unit | None = None) -> list[Problem]:
+    """Every problem of a draft (FEEL translation included), errors first. Call activities
+    to other files are resolved in ``county``'s process library."""
     problems = validate_definition(
+        library=resolve(bpmn_xml, county=county, exclude_key=procedure.key),
         bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
         known_roles=set(Role.objects.values_list("code", flat=True)),
         form_exists=_form_exists(procedure),

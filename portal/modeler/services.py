@@ -41,7 +41,8 @@ def draft_deploy(*, procedure: Procedure, county: Unit, bpmn_xml: str, dmn_xmls:
     reason = reason.strip()
     if not reason:
         raise ValidationError("请填写部署原因")
-    errors = [p for p in draft_problems(procedure, bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls)
+    errors = [p for p in draft_problems(procedure, bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
+                                           county=county)
               if p.is_error]
     if errors:
         raise DeployRefused(errors)

@@ -18,6 +18,7 @@ from lxml import etree
 from engine.dryrun import dry_run
 from engine.feel import FeelError
 from engine.layout import bpmn_with_layout
+from engine.library import resolve
 from engine.services import definition_draft_discard, definition_draft_save
 from engine.validation import Problem
 from portal.forms_actions import ids_only
@@ -108,13 +109,13 @@ def draft_discard(request, key):
 @require_POST
 def validate(request, key):
     """Check the editor's content; problems in Chinese, errors first."""
-    county_supervised_or_403(request.user)
+    county = county_supervised_or_403(request.user)
     procedure = selectors.procedure_or_404(key)
     form, _ = DefinitionPayloadForm.from_body(request.body)
     if not form.is_valid():
         return _form_error(form)
     problems = selectors.draft_problems(procedure, bpmn_xml=form.cleaned_data["bpmn_xml"],
-                                        dmn_xmls=form.cleaned_data["dmn_xmls"])
+                                        dmn_xmls=form.cleaned_data["dmn_xmls"], county=county)
     return JsonResponse({"problems": [_problem_json(p) for p in problems],
                          "errors": sum(p.is_error for p in problems)})
 
@@ -148,7 +149,8 @@ def dry_run_view(request, key):
         return _form_error(form)
     data = form.cleaned_data
     result = dry_run(bpmn_xml=data["bpmn_xml"], dmn_xmls=data["dmn_xmls"], data=data["data"],
-                     village=data["village"], decisions=data["decisions"])
+                     village=data["village"], decisions=data["decisions"],
+                     library=resolve(data["bpmn_xml"], county=county, exclude_key=key))
     return JsonResponse({
         "finished": result.finished, "stopped_at": result.stopped_at,
         "stop_reason": result.stop_reason,
@@ -170,7 +172,7 @@ def deploy(request, key):
         return redirect("portal:modeler:editor", key=key)
     current = selectors.definition_current_or_none(key, county)
     problems = selectors.draft_problems(procedure, bpmn_xml=draft.bpmn_xml,
-                                        dmn_xmls=list(draft.dmn_xml))
+                                        dmn_xmls=list(draft.dmn_xml), county=county)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,0 +1,176 @@
+"""Call activities across files: the county's process library (engine/library.py)."""
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from engine.models import CaseStatus, ProcessDefinition, TaskStatus
+from engine.services import (
+    DefinitionError,
+    case_start,
+    definition_check,
+    definition_deploy,
+    task_claim,
+    task_complete,
+)
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "library"
+LIBRARY = (DATA / "household_check.bpmn").read_text(encoding="utf-8")
+CALLER = (DATA / "relief_caller.bpmn").read_text(encoding="utf-8")
+
+
+def _library(bpmn=LIBRARY, county=None):
+    return definition_deploy(key="lib_household_check", name="入户核查（流程库）",
+                             bpmn_xml=bpmn, dmn_xmls=[], county=county)
+
+
+def _caller(bpmn=CALLER, county=None):
+    return definition_deploy(key="relief_with_check", name="困难救助", bpmn_xml=bpmn,
+                             dmn_xmls=[], county=county)
+
+
+def _open(case, spec_name):
+    return case.tasks.get(status=TaskStatus.OPEN, spec_name=spec_name)
+
+
+def _through_the_check(case, township_staff, decision="approve"):
+    task = _open(case, "Task_visit")
+    assert task.lane == "township_staff" and task.title == "入户核查"
+    task_claim(user=township_staff, task_pk=task.pk)
+    task_complete(user=township_staff, task_pk=task.pk,
+                  form_data={"decision": decision, "opinion": "情况属实"})
+
+
+def test_a_call_to_a_process_nowhere_is_refused_naming_the_element(demo):
+    with pytest.raises(DefinitionError) as excinfo:
+        _caller()
+    message = str(excinfo.value)
+    assert "调用活动“调用入户核查”（Call_check）" in message
+    assert "Process_household_check" in message and "流程库" in message
+    assert not ProcessDefinition.objects.filter(key="relief_with_check").exists()
+
+
+def test_caller_records_the_called_version_and_its_roles(demo):
+    library = _library()
+    caller = _caller()
+    assert caller.calls == [{"process_id": "Process_household_check",
+                             "key": "lib_household_check", "version": library.version,
+                             "definition": library.pk, "element_id": "Call_check"}]
+    # The township staff of the called process's lane see the caller's cases too.
+    assert "township_staff" in caller.roles and "county_staff" in caller.roles
+
+
+def test_a_case_runs_through_the_called_process(demo, village, county_staff,
+                                                township_staff):
+    _library()
+    _caller()
+    case = case_start(procedure="relief_with_check", title="救助", village=village,
+                      applicant_name="张建国", data={"amount": 800}, started_by=county_staff)
+    _through_the_check(case, township_staff)
+    case.refresh_from_db()
+    assert case.data["decision"] == "approve"  # the called process's data comes back
+    task = _open(case, "Task_decide")
+    task_claim(user=county_staff, task_pk=task.pk)
+    task_complete(user=county_staff, task_pk=task.pk, form_data={"opinion": "同意"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.COMPLETED
+
+
+def test_the_called_task_on_the_web_task_page(demo, client, village, county_staff,
+                                              township_staff):
+    _library()
+    _caller()
+    case = case_start(procedure="relief_with_check", title="救助", village=village,
+                      applicant_name="张建国", data={}, started_by=county_staff)
+    task = _open(case, "Task_visit")
+    client.force_login(township_staff)
+    page = client.get(reverse("portal:task", args=[task.pk]))
+    assert page.status_code == 200 and "同意" in page.content.decode()
+    client.post(reverse("portal:task", args=[task.pk]),
+                {"decision": "approve", "opinion": "已入户"})
+    assert _open(case, "Task_decide")
+    task = case.tasks.get(spec_name="Task_visit")
+    assert task.status == TaskStatus.COMPLETED
+
+
+def test_a_new_called_version_changes_no_deployed_caller(demo, village, county_staff,
+                                                         township_staff):
+    """The rule: the caller's deploy pins the called version; redeploying it picks up
+    the newest."""
+    first = _library()
+    caller = _caller()
+    running = case_start(procedure="relief_with_check", title="救助", village=village,
+                         applicant_name="甲", data={}, started_by=county_staff)
+    second = _library(LIBRARY.replace('name="入户核查">', 'name="入户核查（新版）">'))
+    assert second.version == first.version + 1
+    # New cases of the deployed caller still run the pinned version...
+    later = case_start(procedure="relief_with_check", title="救助", village=village,
+                       applicant_name="乙", data={}, started_by=county_staff)
+    assert _open(later, "Task_visit").title == "入户核查"
+    _through_the_check(running, township_staff)
+    assert _open(running, "Task_decide")
+    # ...until the caller is deployed again (same diagram): a new version calling v2.
+    again = _caller()
+    assert again.version == caller.version + 1
+    assert again.calls[0]["version"] == second.version
+    newest = case_start(procedure="relief_with_check", title="救助", village=village,
+                        applicant_name="丙", data={}, started_by=county_staff)
+    assert _open(newest, "Task_visit").title == "入户核查（新版）"
+    # Deploying it once more without changes makes nothing new.
+    assert _caller().pk == again.pk
+
+
+def test_calling_a_non_executable_process_is_allowed(demo, village, county_staff):
+    """``isExecutable="false"`` is a modelling flag; the product runs the process."""
+    _library()
+    caller = _caller(CALLER.replace('calledElement="Process_household_check"',
+                                    'calledElement="Process_notify"'))
+    assert caller.calls[0]["process_id"] == "Process_notify"
+    case = case_start(procedure="relief_with_check", title="救助", village=village,
+                      applicant_name="张建国", data={}, started_by=county_staff)
+    case.refresh_from_db()
+    assert case.data["notified"] is True
+    assert _open(case, "Task_decide")
+
+
+def test_same_file_non_executable_call(demo, village, county_staff):
+    process = LIBRARY.split('<bpmn:process id="Process_notify"')[1].split("</bpmn:process>")[0]
+    bpmn = CALLER.replace("</bpmn:definitions>", '<bpmn:process id="Process_notify"' + process
+                          + "</bpmn:process></bpmn:definitions>").replace(
+        'calledElement="Process_household_check"', 'calledElement="Process_notify"')
+    caller = _caller(bpmn)
+    assert caller.calls == []
+    case = case_start(procedure="relief_with_check", title="救助", village=village,
+                      applicant_name="张建国", data={}, started_by=county_staff)
+    case.refresh_from_db()
+    assert case.data["notified"] is True
+
+
+def test_a_countys_own_library_version_wins_and_others_do_not_see_it(demo, village):
+    county = village.county
+    _library()
+    own = _library(LIBRARY.replace('name="入户核查">', 'name="本县入户核查">'), county=county)
+    caller = _caller(county=county)
+    assert caller.calls[0]["definition"] == own.pk
+    product_caller = _caller()
+    assert product_caller.calls[0]["definition"] != own.pk
+
+
+def test_colliding_process_ids_in_the_library_file_are_left_out(demo):
+    """Two files made with the same tool share process ids; the caller's own win."""
+    _library()
+    bpmn = CALLER.replace("</bpmn:definitions>",
+                          '<bpmn:process id="Process_notify" isExecutable="false">'
+                          '<bpmn:startEvent id="S_x"/></bpmn:process></bpmn:definitions>')
+    process_id, _spec = definition_check(bpmn_xml=bpmn, dmn_xmls=[], key="relief_with_check")
+    assert process_id == "Process_caller"
+
+
+def test_an_ambiguous_process_id_is_refused(demo):
+    _library()
+    definition_deploy(key="lib_copy", name="入户核查副本", bpmn_xml=LIBRARY, dmn_xmls=[])
+    with pytest.raises(DefinitionError) as excinfo:
+        _caller()
+    assert "不止一个" in str(excinfo.value) and "Call_check" in str(excinfo.value)
