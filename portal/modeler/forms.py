@@ -4,8 +4,12 @@ import json
 import re
 
 from django import forms
+from lxml import etree
 
+from engine.feel import FeelError
 from engine.models import Unit
+
+from .roundtrip import restore_dropped
 
 MAX_XML = 2_000_000  # characters; the largest shipped diagram is ~20 000
 
@@ -16,6 +20,21 @@ class DefinitionPayloadForm(forms.Form):
     bpmn_xml = forms.CharField(max_length=MAX_XML, strip=False,
                                error_messages={"required": "缺少流程图"})
     dmn_xmls = forms.JSONField(required=False)
+    # What the page gave bpmn-js and what bpmn-js wrote right after reading it: what it
+    # dropped is put back into ``bpmn_xml`` (portal/modeler/roundtrip.py).
+    bpmn_source = forms.CharField(max_length=MAX_XML, strip=False, required=False)
+    bpmn_baseline = forms.CharField(max_length=MAX_XML, strip=False, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        source, baseline = cleaned.get("bpmn_source"), cleaned.get("bpmn_baseline")
+        if cleaned.get("bpmn_xml") and source and baseline:
+            try:
+                cleaned["bpmn_xml"] = restore_dropped(source=source, baseline=baseline,
+                                                      edited=cleaned["bpmn_xml"])
+            except (etree.XMLSyntaxError, FeelError):
+                pass  # not XML: the check of bpmn_xml itself says what is wrong
+        return cleaned
 
     def clean_dmn_xmls(self):
         value = self.cleaned_data.get("dmn_xmls") or []

@@ -128,6 +128,33 @@ def _form_exists(procedure: Procedure):
     return exists
 
 
+def library_rows(county: Unit, *, exclude_key: str | None = None) -> list[dict]:
+    """The processes the county's diagrams may call (engine.library), each with a link to
+    its diagram."""
+    from django.urls import reverse
+
+    return [{"process_id": p.process_id, "name": p.name, "key": p.key, "version": p.version,
+             "definition_name": p.definition_name, "executable": p.executable,
+             "url": reverse("portal:modeler:library_diagram", args=[p.definition_pk])}
+            for p in callable_processes(county, exclude_key=exclude_key)]
+
+
+def library_definition_or_404(pk: int, county: Unit) -> ProcessDefinition:
+    """A deployed version the county may call or read: its own or the product's."""
+    definition = ProcessDefinition.objects.filter(_visible_to(county), pk=pk).first()
+    if definition is None:
+        raise Http404("没有这个流程")
+    return definition
+
+
+def library_callers(definition: ProcessDefinition, county: Unit) -> list[ProcessDefinition]:
+    """The county's deployed versions that call ``definition`` (newest first)."""
+    rows = (ProcessDefinition.objects.filter(_visible_to(county))
+            .defer("bpmn_xml", "dmn_xml", "spec_json").order_by("key", "-version"))
+    return [row for row in rows
+            if any(call.get("definition") == definition.pk for call in row.calls)]
+
+
 def draft_problems(procedure: Procedure, *, bpmn_xml: str,
                    dmn_xmls: list[str], county: Unit | None = None) -> list[Problem]:
     """Every problem of a draft (FEEL translation included), errors first. Call activities

@@ -45,7 +45,23 @@ def procedure_index(request):
     """The procedures a supervisor can change, with their version and draft."""
     county = county_supervised_or_403(request.user)
     return render(request, "portal/modeler/index.html", {
-        "county": county, "rows": selectors.procedure_rows(county)})
+        "county": county, "rows": selectors.procedure_rows(county),
+        "library": selectors.library_rows(county)})
+
+
+@login_required
+def library_diagram(request, pk):
+    """One deployed version of a process the county's diagrams may call, read-only, with
+    the versions of what it calls in turn."""
+    county = county_supervised_or_403(request.user)
+    definition = selectors.library_definition_or_404(pk, county)
+    calls = [{**call, "url": reverse("portal:modeler:library_diagram",
+                                     args=[call["definition"]])}
+             for call in definition.calls]
+    return render(request, "portal/modeler/library_diagram.html", {
+        "county": county, "definition": definition, "calls": calls,
+        "config": {"bpmn": bpmn_with_layout(definition.bpmn_xml)},
+        "callers": selectors.library_callers(definition, county)})
 
 
 @login_required
@@ -62,6 +78,7 @@ def editor(request, key):
         "bpmn": content.bpmn_xml,
         "dmns": [{"name": name, "xml": xml} for name, xml in zip(names, content.dmn_xmls,
                                                                   strict=True)],
+        "callable": selectors.library_rows(county, exclude_key=key),
         "urls": {
             "save": reverse("portal:modeler:draft_save", args=[key]),
             "validate": reverse("portal:modeler:validate", args=[key]),

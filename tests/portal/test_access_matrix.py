@@ -166,6 +166,8 @@ MATRIX = {
         kwargs=lambda w: {"key": "elderly_home_adaptation", "township_pk": w.township.pk},
         post=SUPERVISOR, data=lambda w: {"capacity": "3"}),
     "portal:modeler:index": Entry(get=SUPERVISOR),
+    "portal:modeler:library_diagram": Entry(kwargs=_pk("definition"), get=SUPERVISOR,
+                                            post=None),
     **{f"portal:modeler:{name}": Entry(kwargs=lambda w: {"key": "temporary_relief"},
                                        get=get, post=SUPERVISOR)
        for name, get in [("editor", SUPERVISOR), ("draft_save", frozenset()),
