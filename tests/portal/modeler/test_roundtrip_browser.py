@@ -78,3 +78,58 @@ def test_a_diagram_with_warnings_stays_editable(page, live_server, transactional
     assert _semantic(draft.bpmn_xml) == _semantic(source.replace('name="复核"', 'name="县级复核"'))
     page.screenshot(path="/tmp/modeler-screenshots/warnings_editable.png", full_page=True)
     assert not page.js_errors, page.js_errors
+
+
+LIBRARY_DATA = Path(__file__).resolve().parents[2] / "data" / "library"
+
+
+def test_a_call_activity_shows_the_library_validates_and_dry_runs(page, live_server,
+                                                                 transactional_db, demo):
+    """The caller is imported into the editor; its call activity names a process of
+    another deployed definition (the county's process library)."""
+    from engine.services import definition_deploy
+
+    definition_deploy(key="lib_household_check", name="入户核查（流程库）",
+                      bpmn_xml=(LIBRARY_DATA / "household_check.bpmn").read_text(
+                          encoding="utf-8"), dmn_xmls=[])
+    base = live_server.url
+    _login_as_supervisor(page, base)
+    _open_modeler(page, base, "temporary_relief")
+    page.click("#panel-library summary")  # many processes: the list starts folded
+    library = page.inner_text("#panel-library")
+    assert "Process_household_check" in library and "Process_notify" in library
+    page.set_input_files("#modeler-import", str(LIBRARY_DATA / "relief_caller.bpmn"))
+    page.wait_for_selector("#modeler-status:has-text('已导入流程图')")
+    page.click("#pane-bpmn .djs-shape[data-element-id=Call_check]")
+    assert page.input_value("#prop-calledElement") == "Process_household_check"
+    note = page.inner_text("#called-process")
+    assert "流程库中的“入户核查”" in note and "第 1 版" in note, note
+    link = page.get_attribute("#called-process a", "href")
+
+    page.fill("#prop-calledElement", "Process_missing")
+    page.click("#properties button:has-text('应用')")
+    assert "找不到流程 Process_missing" in page.inner_text("#called-process")
+    page.click("[data-action=validate]")
+    page.wait_for_selector("#modeler-status:text-matches('^校验(通过|发现)')")
+    problems = page.inner_text("#problems")
+    assert "调用活动“调用入户核查”（Call_check）调用的流程 Process_missing" in problems, problems
+
+    page.fill("#prop-calledElement", "Process_household_check")
+    page.click("#properties button:has-text('应用')")
+    page.click("[data-action=validate]")
+    page.wait_for_selector("#modeler-status:text-matches('^校验(通过|发现)')")
+    assert page.inner_text("#modeler-status") == "校验通过", page.inner_text("#problems")
+    page.click("[data-action=dryrun]")
+    page.select_option("#dryrun-village", label="罗店镇 罗店村")
+    page.fill("#dryrun-decisions", 'Task_visit.decision = "approve"')
+    page.click("#dryrun-form button")
+    page.wait_for_selector("#dryrun-result .dryrun-end")
+    steps = page.inner_text("#dryrun-result ol")
+    assert "入户核查" in steps and "罗店镇乡镇经办人（luodian_staff）" in steps, steps
+    page.screenshot(path="/tmp/modeler-screenshots/call_activity.png", full_page=True)
+
+    page.goto(base + link)
+    page.wait_for_selector("body[data-library-ready=true]")
+    assert page.locator(".djs-shape[data-element-id=Task_visit]").count() == 1
+    assert "第 1 版" in page.inner_text("h1")
+    assert not page.js_errors, page.js_errors
