@@ -32,6 +32,8 @@ class LibraryFile:
     definition_pk: int
     bpmn_xml: str
     dmn_xmls: tuple[str, ...]
+    label: str = ""  # "入户核查（流程库）第 2 版"
+    called: tuple[str, ...] = ()  # ids of its processes that are called
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,32 @@ class Resolution:
     calls: list[dict] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
     problems: list = field(default_factory=list)
+
+    def task_form_problems(self, form_exists) -> list:
+        """User tasks of the called processes that the caller's procedure has no form for
+        (their tasks open on the caller's task page): each must use a generic form
+        (``form`` = ``generic:decision`` / ``generic:opinion``) or one of the caller's."""
+        from .validation import GENERIC_FORMS, Problem, spiff_properties
+
+        if form_exists is None:
+            return []
+        problems = []
+        for library_file in self.files:
+            root = _root(library_file.bpmn_xml)
+            for process in root.findall(f"{{{BPMN_NS}}}process"):
+                if process.get("id") not in library_file.called:
+                    continue
+                for task in process.iterfind(".//bpmn:userTask", _NS):
+                    form = spiff_properties(task).get("form", "")
+                    if form in GENERIC_FORMS or form_exists(task.get("id") or ""):
+                        continue
+                    problems.append(Problem(
+                        "call_task_form", task.get("id") or "",
+                        (task.get("name") or "").strip(),
+                        f"被调用的流程 {process.get('id')}（{library_file.label}）的用户任务"
+                        f"{_label(task)}没有本事项的表单：请在被调用的流程中为它选择通用表单"
+                        f"（通用审批表单或通用意见表单）并重新部署，再部署本流程"))
+        return problems
 
     def pins(self) -> tuple:
         """A hashable summary (for caches): the definitions parsed with the diagram."""
@@ -125,8 +153,9 @@ def callable_processes(county, *, exclude_key: str | None = None) -> list[Callab
     return sorted(result, key=lambda c: (c.key, c.process_id))
 
 
-def _library_file(definition) -> LibraryFile:
-    return LibraryFile(definition.pk, definition.bpmn_xml, tuple(definition.dmn_xml))
+def _library_file(definition, called) -> LibraryFile:
+    return LibraryFile(definition.pk, definition.bpmn_xml, tuple(definition.dmn_xml),
+                       f"{definition.name} 第 {definition.version} 版", tuple(sorted(called)))
 
 
 def resolve(bpmn_xml: str | bytes, *, county, exclude_key: str | None = None) -> Resolution:
@@ -178,17 +207,29 @@ def resolve(bpmn_xml: str | bytes, *, county, exclude_key: str | None = None) ->
     # The called definitions and, recursively, what they recorded for their own calls.
     seen: set[int] = set()
     roles: set[str] = set()
+    definitions = []
     while wanted:
         pk = wanted.pop(0)
         if pk in seen:
             continue
         seen.add(pk)
         definition = ProcessDefinition.objects.get(pk=pk)
-        resolution.files.append(_library_file(definition))
+        definitions.append(definition)
         roles.update(definition.roles or [])
         wanted += [call["definition"] for call in (definition.calls or [])]
+    # Every process some call activity (the caller's or a called file's) names.
+    called = _called_ids(root)
+    for definition in definitions:
+        called |= _called_ids(_root(definition.bpmn_xml))
+    resolution.files = [_library_file(d, called & set(process_ids(_root(d.bpmn_xml))))
+                        for d in definitions]
     resolution.roles = sorted(roles)
     return resolution
+
+
+def _called_ids(root) -> set[str]:
+    return {(e.get("calledElement") or "").strip()
+            for e in root.iterfind(".//bpmn:callActivity", _NS)} - {""}
 
 
 def parser_copies(own_bpmn: bytes, files) -> list[bytes]:

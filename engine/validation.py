@@ -354,7 +354,7 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
 
     problems += _schema_problems(root)
     if library is not None:
-        problems += library.problems
+        problems += library.problems + library.task_form_problems(form_exists)
     problems += _parse_problems(bpmn_xml, root, translated_dmns, library)
     problems += _unsupported_problems(root)
     problems += _camunda_problems(root)

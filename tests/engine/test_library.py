@@ -174,3 +174,57 @@ def test_an_ambiguous_process_id_is_refused(demo):
     with pytest.raises(DefinitionError) as excinfo:
         _caller()
     assert "不止一个" in str(excinfo.value) and "Call_check" in str(excinfo.value)
+
+
+def test_a_called_task_without_a_form_of_the_caller_is_refused_in_the_modeler(demo):
+    """The modeler checks forms: a called user task opens on the caller's task page, so it
+    needs a generic form (or one of the caller's procedure)."""
+    from portal.modeler.selectors import draft_problems
+    from workflows.registry import procedure_get
+
+    _library(LIBRARY.replace('<spiffworkflow:property name="form" value="generic:decision" />',
+                             ""))
+    procedure = procedure_get("temporary_relief")
+    problems = [p for p in draft_problems(procedure, bpmn_xml=CALLER, dmn_xmls=[],
+                                          county=None) if p.code == "call_task_form"]
+    assert len(problems) == 1 and problems[0].element_id == "Task_visit"
+    assert "没有本事项的表单" in problems[0].message and "入户核查（流程库） 第" in \
+        problems[0].message
+    _library()  # a new version with the generic form: the caller checks clean of it
+    assert not [p for p in draft_problems(procedure, bpmn_xml=CALLER, dmn_xmls=[],
+                                          county=None) if p.code == "call_task_form"]
+
+
+def test_the_dry_run_goes_through_the_called_process(demo, village):
+    from engine.dryrun import dry_run
+
+    _library()
+    result = dry_run(bpmn_xml=CALLER, dmn_xmls=[], data={}, village=village,
+                     decisions={"Task_visit": {"decision": "approve"}})
+    assert result.finished, result.stop_reason
+    assert "Task_visit" in [step.element_id for step in result.steps]
+    missing = dry_run(bpmn_xml=CALLER.replace('calledElement="Process_household_check"',
+                                              'calledElement="Process_gone"'),
+                      dmn_xmls=[], data={}, village=village)
+    assert not missing.finished and "Process_gone" in missing.stop_reason
+
+
+def test_the_library_page_shows_only_what_the_county_may_call(demo, client, supervisor,
+                                                              village):
+    from engine.models import UnitLevel
+    from engine.services import unit_create
+
+    product = _library()
+    other_county = unit_create(name="金东区", level=UnitLevel.COUNTY, doc_prefix="金东民")
+    foreign = _library(LIBRARY.replace('name="入户核查">', 'name="外县入户核查">'),
+                       county=other_county)
+    caller = _caller(county=village.county)
+    client.force_login(supervisor)
+    page = client.get(reverse("portal:modeler:library_diagram", args=[product.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"{caller.name} 第 {caller.version} 版" in text  # who calls this version
+    assert client.get(reverse("portal:modeler:library_diagram",
+                              args=[foreign.pk])).status_code == 404
+    index = client.get(reverse("portal:modeler:index")).content.decode()
+    assert "Process_household_check" in index and "外县入户核查" not in index
