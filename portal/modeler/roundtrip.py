@@ -174,3 +174,32 @@ def semantic_form(xml: str | bytes):
         return (element.tag, tuple(sorted(element.attrib.items())), text, tuple(children))
 
     return form(root)
+
+
+def semantic_differences(first: str | bytes, second: str | bytes) -> list[str]:
+    """What differs between two diagrams outside their drawings, one line per attribute,
+    text or element ("- " only in ``first``, "+ " only in ``second``): for test messages."""
+
+    def lines(xml):
+        result = []
+
+        def walk(element, path):
+            for key, child in _keyed_children(element):
+                if not isinstance(child.tag, str):
+                    continue
+                here = f"{path}/{etree.QName(child).localname}" + (
+                    f"#{key[1]}" if key[0] == "id" else f"[{key[1]}]")
+                result.append(here)
+                for name, value in sorted(child.attrib.items()):
+                    result.append(f"{here}@{name}={value}")
+                if (child.text or "").strip():
+                    result.append(f"{here} text={child.text.strip()}")
+                walk(child, here)
+
+        walk(safe_xml(xml), "")
+        return result
+
+    a, b = lines(first), lines(second)
+    only_a = [f"- {line}" for line in a if line not in set(b)]
+    only_b = [f"+ {line}" for line in b if line not in set(a)]
+    return only_a + only_b
