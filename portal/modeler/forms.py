@@ -114,6 +114,30 @@ class DryRunForm(DefinitionPayloadForm):
         return decisions
 
 
+class LibraryUploadForm(forms.Form):
+    """A process for the county's library: its key, name, diagram file and why."""
+
+    key = forms.SlugField(label="流程标识（英文字母、数字、下划线）", max_length=60,
+                          error_messages={"required": "请填写流程标识",
+                                          "invalid": "流程标识只能包含英文字母、数字、下划线和连字符"})
+    name = forms.CharField(label="名称", max_length=100,
+                           error_messages={"required": "请填写名称"})
+    bpmn_file = forms.FileField(label="BPMN 流程图文件", error_messages={
+        "required": "请选择 BPMN 文件", "empty": "文件是空的"})
+    reason = forms.CharField(label="部署原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": "请填写部署原因（将记录在版本历史中）"})
+
+    def clean_bpmn_file(self):
+        upload = self.cleaned_data["bpmn_file"]
+        if upload.size > MAX_XML:
+            raise forms.ValidationError("文件过大")
+        try:
+            return upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("文件不是 UTF-8 编码的文本") from None
+
+
 class ReasonForm(forms.Form):
     """Deploy and rollback both record why."""
 

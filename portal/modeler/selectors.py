@@ -36,6 +36,14 @@ def procedure_or_404(key: str) -> Procedure:
         raise Http404("未知的审批事项") from None
 
 
+def is_procedure(key: str) -> bool:
+    try:
+        procedure_get(key)
+    except LookupError:
+        return False
+    return True
+
+
 def definition_current_or_none(key: str, county: Unit) -> ProcessDefinition | None:
     """The version the county's new cases start on (its own latest, else the product's)."""
     try:
@@ -153,6 +161,17 @@ def library_callers(definition: ProcessDefinition, county: Unit) -> list[Process
             .defer("bpmn_xml", "dmn_xml", "spec_json").order_by("key", "-version"))
     return [row for row in rows
             if any(call.get("definition") == definition.pk for call in row.calls)]
+
+
+def library_problems(*, county: Unit, key: str, bpmn_xml: str) -> list[Problem]:
+    """Every problem of a library process (its user tasks need a generic form)."""
+    problems = validate_definition(
+        library=resolve(bpmn_xml, county=county, exclude_key=key),
+        bpmn_xml=bpmn_xml, dmn_xmls=[],
+        known_roles=set(Role.objects.values_list("code", flat=True)),
+        form_exists=lambda task_id: False,
+        role_levels=dict(Role.objects.values_list("code", "level")))
+    return sorted(problems, key=lambda p: not p.is_error)
 
 
 def draft_problems(procedure: Procedure, *, bpmn_xml: str,

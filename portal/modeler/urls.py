@@ -6,6 +6,7 @@ app_name = "modeler"
 
 urlpatterns = [
     path("", views.procedure_index, name="index"),
+    path("library/new/", views.library_upload, name="library_upload"),
     path("library/<int:pk>/", views.library_diagram, name="library_diagram"),
     path("<slug:key>/", views.editor, name="editor"),
     path("<slug:key>/draft/", views.draft_save, name="draft_save"),

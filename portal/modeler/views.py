@@ -25,8 +25,20 @@ from portal.forms_actions import ids_only
 from portal.selectors import county_supervised_or_403
 
 from . import selectors
-from .forms import DefinitionPayloadForm, DryRunForm, MigrateForm, ReasonForm
-from .services import DeployRefused, cases_migrate, draft_deploy, version_rollback
+from .forms import (
+    DefinitionPayloadForm,
+    DryRunForm,
+    LibraryUploadForm,
+    MigrateForm,
+    ReasonForm,
+)
+from .services import (
+    DeployRefused,
+    cases_migrate,
+    draft_deploy,
+    library_deploy,
+    version_rollback,
+)
 
 
 def _problem_json(problem: Problem) -> dict:
@@ -50,6 +62,32 @@ def procedure_index(request):
 
 
 @login_required
+def library_upload(request):
+    """Deploy a process of the county's library (a new one, or a new version of one)."""
+    county = county_supervised_or_403(request.user)
+    form = LibraryUploadForm(request.POST or None, request.FILES or None,
+                             initial={"key": request.GET.get("key", ""),
+                                      "name": request.GET.get("name", "")})
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            definition, created = library_deploy(
+                county=county, key=data["key"], name=data["name"],
+                bpmn_xml=data["bpmn_file"], user=request.user, reason=data["reason"])
+        except DeployRefused as exc:
+            problems = exc.problems
+        except ValidationError as exc:
+            form.add_error("key", exc)
+        else:
+            messages.success(request, f"已部署流程库流程“{definition.name}”第 {definition.version} 版"
+                             if created else "内容与当前版本相同，未生成新版本")
+            return redirect("portal:modeler:library_diagram", pk=definition.pk)
+    return render(request, "portal/modeler/library_upload.html", {
+        "county": county, "form": form, "problems": problems})
+
+
+@login_required
 def library_diagram(request, pk):
     """One deployed version of a process the county's diagrams may call, read-only, with
     the versions of what it calls in turn."""
@@ -61,7 +99,8 @@ def library_diagram(request, pk):
     return render(request, "portal/modeler/library_diagram.html", {
         "county": county, "definition": definition, "calls": calls,
         "config": {"bpmn": bpmn_with_layout(definition.bpmn_xml)},
-        "callers": selectors.library_callers(definition, county)})
+        "callers": selectors.library_callers(definition, county),
+        "is_procedure": selectors.is_procedure(definition.key)})
 
 
 @login_required

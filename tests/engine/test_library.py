@@ -228,3 +228,62 @@ def test_the_library_page_shows_only_what_the_county_may_call(demo, client, supe
                               args=[foreign.pk])).status_code == 404
     index = client.get(reverse("portal:modeler:index")).content.decode()
     assert "Process_household_check" in index and "外县入户核查" not in index
+
+
+def _upload(client, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"key": "lib_household_check", "name": "入户核查", "reason": "建立流程库",
+            "bpmn_file": SimpleUploadedFile("check.bpmn", LIBRARY.encode("utf-8"))}
+    data.update(fields)
+    return client.post(reverse("portal:modeler:library_upload"), data)
+
+
+def test_a_supervisor_deploys_a_library_process_and_a_new_version(demo, client, supervisor,
+                                                                  village):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(supervisor)
+    response = _upload(client)
+    first = ProcessDefinition.objects.get(key="lib_household_check")
+    assert response.status_code == 302 and first.county == village.county
+    assert first.deployed_by == supervisor and first.comment == "建立流程库"
+    changed = LIBRARY.replace('name="入户核查">', 'name="入户复核">')
+    _upload(client, bpmn_file=SimpleUploadedFile("check.bpmn", changed.encode("utf-8")))
+    assert ProcessDefinition.objects.filter(key="lib_household_check").count() == 2
+    # the same content again makes no version
+    _upload(client, bpmn_file=SimpleUploadedFile("check.bpmn", changed.encode("utf-8")))
+    assert ProcessDefinition.objects.filter(key="lib_household_check").count() == 2
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"key": "temporary_relief"}, "是审批事项"),
+    ({"key": "带中文"}, "流程标识只能包含"),
+    ({"reason": ""}, "请填写部署原因"),
+], ids=["procedure-key", "bad-key", "no-reason"])
+def test_library_uploads_refused_with_a_message(demo, client, supervisor, fields, message):
+    client.force_login(supervisor)
+    before = ProcessDefinition.objects.count()
+    response = _upload(client, **fields)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert ProcessDefinition.objects.count() == before
+
+
+def test_a_library_task_without_a_generic_form_is_refused(demo, client, supervisor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(supervisor)
+    bare = LIBRARY.replace('<spiffworkflow:property name="form" value="generic:decision" />',
+                           "")
+    for upload in (bare.encode("utf-8"), b"<not xml", "中文".encode("gbk")):
+        response = _upload(client, bpmn_file=SimpleUploadedFile("x.bpmn", upload))
+        assert response.status_code == 200
+    assert not ProcessDefinition.objects.filter(key="lib_household_check").exists()
+    response = _upload(client, bpmn_file=SimpleUploadedFile("x.bpmn", bare.encode("utf-8")))
+    assert "入户核查" in response.content.decode() and "Task_visit" in response.content.decode()
+
+
+def test_only_supervisors_upload(demo, client, county_staff):
+    client.force_login(county_staff)
+    assert _upload(client).status_code == 403
+    assert not ProcessDefinition.objects.filter(key="lib_household_check").exists()

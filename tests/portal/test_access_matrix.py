@@ -168,6 +168,7 @@ MATRIX = {
     "portal:modeler:index": Entry(get=SUPERVISOR),
     "portal:modeler:library_diagram": Entry(kwargs=_pk("definition"), get=SUPERVISOR,
                                             post=None),
+    "portal:modeler:library_upload": Entry(get=SUPERVISOR, post=SUPERVISOR),
     **{f"portal:modeler:{name}": Entry(kwargs=lambda w: {"key": "temporary_relief"},
                                        get=get, post=SUPERVISOR)
        for name, get in [("editor", SUPERVISOR), ("draft_save", frozenset()),
