@@ -123,34 +123,37 @@ def _current_definitions(county, exclude_key: str | None):
             | ProcessDefinition.objects.filter(county=county))
     if exclude_key:
         rows = rows.exclude(key=exclude_key)
-    current: dict[str, object] = {}
-    for row in rows.order_by("key", "-version").only(
-            "pk", "key", "name", "version", "county_id", "bpmn_xml", "process_id"):
-        best = current.get(row.key)
+    current: dict[str, tuple] = {}
+    for pk, key, county_id in rows.order_by("key", "-version").values_list(
+            "pk", "key", "county_id"):
+        best = current.get(key)
         # The county's own latest version wins over the product's.
-        if best is None or (best.county_id is None and row.county_id is not None):
-            current[row.key] = row
-    return list(current.values())
+        if best is None or (best[1] is None and county_id is not None):
+            current[key] = (pk, county_id)
+    return list(ProcessDefinition.objects.filter(pk__in=[pk for pk, _ in current.values()])
+                .only("pk", "key", "name", "version", "county_id", "bpmn_xml")
+                .order_by("key"))
 
 
 def callable_processes(county, *, exclude_key: str | None = None) -> list[CallableProcess]:
     """Every process of the definitions current for ``county`` (except ``exclude_key``'s)."""
     result = []
     for definition in _current_definitions(county, exclude_key):
-        try:
-            root = _root(definition.bpmn_xml)
-        except Exception:  # noqa: BLE001, S112 - a deployed diagram parsed once; never here
-            continue
-        for process in root.findall(f"{{{BPMN_NS}}}process"):
-            if not process.get("id"):
-                continue
-            result.append(CallableProcess(
-                process_id=process.get("id"), name=(process.get("name") or "").strip(),
-                key=definition.key, version=definition.version,
-                definition_pk=definition.pk,
-                executable=process.get("isExecutable") != "false",
-                definition_name=definition.name))
+        result += definition_processes(definition)
     return sorted(result, key=lambda c: (c.key, c.process_id))
+
+
+def definition_processes(definition) -> list[CallableProcess]:
+    """The processes of one deployed version (each may be called)."""
+    try:
+        root = _root(definition.bpmn_xml)
+    except Exception:  # noqa: BLE001 - a deployed diagram parsed once; never here
+        return []
+    return [CallableProcess(
+        process_id=process.get("id"), name=(process.get("name") or "").strip(),
+        key=definition.key, version=definition.version, definition_pk=definition.pk,
+        executable=process.get("isExecutable") != "false", definition_name=definition.name)
+        for process in root.findall(f"{{{BPMN_NS}}}process") if process.get("id")]
 
 
 def _library_file(definition, called) -> LibraryFile:

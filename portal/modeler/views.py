@@ -18,7 +18,7 @@ from lxml import etree
 from engine.dryrun import dry_run
 from engine.feel import FeelError
 from engine.layout import bpmn_with_layout
-from engine.library import resolve
+from engine.library import definition_processes, resolve
 from engine.services import definition_draft_discard, definition_draft_save
 from engine.validation import Problem
 from portal.forms_actions import ids_only
@@ -100,7 +100,8 @@ def library_diagram(request, pk):
         "county": county, "definition": definition, "calls": calls,
         "config": {"bpmn": bpmn_with_layout(definition.bpmn_xml)},
         "callers": selectors.library_callers(definition, county),
-        "is_procedure": selectors.is_procedure(definition.key)})
+        "is_procedure": selectors.is_procedure(definition.key),
+        "processes": definition_processes(definition)})
 
 
 @login_required

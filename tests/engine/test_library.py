@@ -224,6 +224,7 @@ def test_the_library_page_shows_only_what_the_county_may_call(demo, client, supe
     assert page.status_code == 200
     text = page.content.decode()
     assert f"{caller.name} 第 {caller.version} 版" in text  # who calls this version
+    assert "<code>Process_notify</code> 告知申请人（未标记为可执行，仍可调用）" in text
     assert client.get(reverse("portal:modeler:library_diagram",
                               args=[foreign.pk])).status_code == 404
     index = client.get(reverse("portal:modeler:index")).content.decode()

@@ -88,13 +88,19 @@ def test_a_call_activity_shows_the_library_validates_and_dry_runs(page, live_ser
                                                                  transactional_db, demo):
     """The caller is imported into the editor; its call activity names a process of
     another deployed definition (the county's process library)."""
-    from engine.services import definition_deploy
-
-    definition_deploy(key="lib_household_check", name="入户核查（流程库）",
-                      bpmn_xml=(LIBRARY_DATA / "household_check.bpmn").read_text(
-                          encoding="utf-8"), dmn_xmls=[])
     base = live_server.url
     _login_as_supervisor(page, base)
+    # The supervisor deploys the library process from the modeler's index.
+    page.goto(f"{base}/modeler/")
+    page.click("text=部署流程库流程")
+    page.fill("#id_key", "lib_household_check")
+    page.fill("#id_name", "入户核查（流程库）")
+    page.set_input_files("#id_bpmn_file", str(LIBRARY_DATA / "household_check.bpmn"))
+    page.fill("#id_reason", "建立本县流程库")
+    page.click("button:has-text('校验并部署')")
+    page.wait_for_selector("body[data-library-ready=true]")
+    assert "已部署流程库流程“入户核查（流程库）”第 1 版" in page.inner_text("body")
+    page.screenshot(path="/tmp/modeler-screenshots/library_page.png", full_page=True)
     _open_modeler(page, base, "temporary_relief")
     page.click("#panel-library summary")  # many processes: the list starts folded
     library = page.inner_text("#panel-library")
