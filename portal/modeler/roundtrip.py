@@ -36,9 +36,11 @@ def _is_drawing(element) -> bool:
     return isinstance(element.tag, str) and etree.QName(element).namespace in DI_NAMESPACES
 
 
-def _keyed_children(element) -> list[tuple[tuple, object]]:
+def _keyed_children(element, known_ids=None) -> list[tuple[tuple, object]]:
     """(key, child) for the children of ``element``: ("id", id) or (tag, n) — the n-th child
-    with that tag and no id — comments counted as their own tag."""
+    with that tag and no id — comments counted as their own tag. An id not in ``known_ids``
+    (one bpmn-js made up for an element the source left without, e.g. a laneSet) counts as
+    no id."""
     counts: dict = {}
     keyed = []
     for child in element:
@@ -46,7 +48,7 @@ def _keyed_children(element) -> list[tuple[tuple, object]]:
             if _is_drawing(child):
                 continue
             ident = child.get("id")
-            if ident:
+            if ident and (known_ids is None or ident in known_ids):
                 keyed.append((("id", ident), child))
                 continue
             tag = child.tag
@@ -67,6 +69,7 @@ def _by_id(root) -> dict:
 
 class _Restorer:
     def __init__(self, source, baseline, edited):
+        self.source_ids = set(_by_id(source))
         self.baseline_ids = _by_id(baseline)
         self.edited_ids = _by_id(edited)
         self.restored = 0
@@ -80,8 +83,8 @@ class _Restorer:
                 not (edit.text or "").strip() and not len(base):
             edit.text = src.text
             self.restored += 1
-        base_children = dict(_keyed_children(base))
-        edit_children = dict(_keyed_children(edit))
+        base_children = dict(_keyed_children(base, self.source_ids))
+        edit_children = dict(_keyed_children(edit, self.source_ids))
         src_children = _keyed_children(src)
         for position, (key, child) in enumerate(src_children):
             if key[0] == "id":

@@ -88,3 +88,13 @@ def test_a_broken_source_saves_the_export_as_is(client, supervisor, demo):
                          "bpmn_baseline": BASELINE}), content_type="application/json")
     assert response.status_code == 200
     assert DefinitionDraft.objects.get(key="temporary_relief").bpmn_xml == BASELINE
+
+
+def test_an_id_bpmnjs_made_up_does_not_duplicate_the_element():
+    source = _doc('<bpmn:laneSet><bpmn:lane id="L" name="county_staff"/></bpmn:laneSet>'
+                  '<acme:sla hours="48"/>')
+    baseline = _doc('<bpmn:laneSet id="LaneSet_0x1"><bpmn:lane id="L" name="county_staff"/>'
+                    '</bpmn:laneSet>')
+    restored = restore_dropped(source=source, baseline=baseline, edited=baseline)
+    assert restored.count("<bpmn:laneSet") == 1
+    assert 'acme:sla hours="48"' in restored
