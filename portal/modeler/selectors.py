@@ -163,6 +163,18 @@ def library_callers(definition: ProcessDefinition, county: Unit) -> list[Process
             if any(call.get("definition") == definition.pk for call in row.calls)]
 
 
+def call_changes(current: ProcessDefinition | None, library) -> list[dict]:
+    """The versions the draft's call activities would record, each with the version the
+    deployed version records (None: a new call)."""
+    before = {call["element_id"]: call for call in (current.calls if current else [])}
+    rows = []
+    for call in library.calls:
+        old = before.get(call["element_id"])
+        rows.append({**call, "before": old,
+                     "changed": old is None or old["definition"] != call["definition"]})
+    return rows
+
+
 def library_problems(*, county: Unit, key: str, bpmn_xml: str) -> list[Problem]:
     """Every problem of a library process (its user tasks need a generic form)."""
     problems = validate_definition(

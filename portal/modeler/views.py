@@ -255,6 +255,8 @@ def deploy(request, key):
                                      dmn_xmls=list(draft.dmn_xml)),
         "problems": problems, "errors": [p for p in problems if p.is_error],
         "stale": current is not None and draft.based_on_id != current.pk, "form": form,
+        "calls": selectors.call_changes(current, resolve(draft.bpmn_xml, county=county,
+                                                         exclude_key=key)),
     })
 
 

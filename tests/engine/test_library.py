@@ -288,3 +288,18 @@ def test_only_supervisors_upload(demo, client, county_staff):
     client.force_login(county_staff)
     assert _upload(client).status_code == 403
     assert not ProcessDefinition.objects.filter(key="lib_household_check").exists()
+
+
+def test_the_deploy_page_shows_which_called_versions_will_be_recorded(demo, client,
+                                                                    supervisor, village):
+    from engine.services import definition_draft_save
+
+    _library()
+    draft_bpmn = CALLER.replace('name="县级审批"', 'name="县级审批（改）"')
+    definition_draft_save(key="temporary_relief", county=village.county, bpmn_xml=draft_bpmn,
+                          dmn_xmls=[], user=supervisor)
+    client.force_login(supervisor)
+    page = client.get(reverse("portal:modeler:deploy", args=["temporary_relief"]))
+    text = page.content.decode()
+    assert "<code>Process_household_check</code>（lib_household_check 第 1 版）" in text
+    assert "新增调用" in text
