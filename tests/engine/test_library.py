@@ -303,3 +303,35 @@ def test_the_deploy_page_shows_which_called_versions_will_be_recorded(demo, clie
     text = page.content.decode()
     assert "<code>Process_household_check</code>（lib_household_check 第 1 版）" in text
     assert "新增调用" in text
+
+
+def _script_process(process_id, script, call=None):
+    body = (f'<bpmn:callActivity id="call_{process_id}" calledElement="{call}"/>' if call else
+            f'<bpmn:scriptTask id="script_{process_id}"><bpmn:script>{script}</bpmn:script>'
+            '</bpmn:scriptTask>')
+    inner = f"call_{process_id}" if call else f"script_{process_id}"
+    return ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+            f'id="D_{process_id}"><bpmn:process id="{process_id}" isExecutable="true">'
+            f'<bpmn:startEvent id="s_{process_id}"/>{body}<bpmn:endEvent id="e_{process_id}"/>'
+            f'<bpmn:sequenceFlow id="f1_{process_id}" sourceRef="s_{process_id}" '
+            f'targetRef="{inner}"/><bpmn:sequenceFlow id="f2_{process_id}" '
+            f'sourceRef="{inner}" targetRef="e_{process_id}"/></bpmn:process>'
+            '</bpmn:definitions>')
+
+
+def test_a_called_definition_keeps_the_versions_it_recorded(demo, village, county_staff):
+    """A calls B calls C: A gets B's current version and, through it, the C that B was
+    deployed with — not a newer C."""
+    definition_deploy(key="lib_c", name="C", dmn_xmls=[],
+                      bpmn_xml=_script_process("Process_c", "c_version = 1"))
+    b = definition_deploy(key="lib_b", name="B", dmn_xmls=[],
+                          bpmn_xml=_script_process("Process_b", "", call="Process_c"))
+    definition_deploy(key="lib_c", name="C", dmn_xmls=[],
+                      bpmn_xml=_script_process("Process_c", "c_version = 2"))
+    a = definition_deploy(key="lib_a", name="A", dmn_xmls=[],
+                          bpmn_xml=_script_process("Process_a", "", call="Process_b"))
+    assert [c["definition"] for c in a.calls] == [b.pk]
+    case = case_start(procedure="lib_a", title="A", village=village, applicant_name="甲",
+                      data={}, started_by=county_staff)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.COMPLETED and case.data["c_version"] == 1
