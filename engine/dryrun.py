@@ -73,7 +73,7 @@ def _element_types(bpmn_xml) -> dict[str, str]:
 
 
 def dry_run(*, bpmn_xml: str, dmn_xmls: list[str], data: dict, village: Unit,
-            decisions: dict[str, dict] | None = None) -> DryRun:
+            decisions: dict[str, dict] | None = None, library=None) -> DryRun:
     """The path a case filed in ``village`` with application ``data`` would take through a
     draft, completing user tasks with ``decisions[task_id]`` (see the module docstring)."""
     from . import runtime
@@ -90,17 +90,30 @@ def dry_run(*, bpmn_xml: str, dmn_xmls: list[str], data: dict, village: Unit,
         result.stop_reason = "决策表有错误，无法试运行：" + "；".join(
             p.message for p in result.problems)
         return result
+    # Calls to other deployed definitions: the county's process library (engine.library).
+    if library is None:
+        from .library import resolve
+
+        library = resolve(bpmn_xml, county=village.county)
+    if library.problems:
+        result.problems += [p for p in library.problems if p.is_error]
+        result.stop_reason = "；".join(p.message for p in library.problems if p.is_error)
+        return result
     try:
         process_id = runtime.executable_process_id(bpmn_xml)
         spec, subs = runtime.parse(lanes_as_role_codes(
-            bpmn_xml, dict(Role.objects.values_list("code", "name"))), translated, process_id)
+            bpmn_xml, dict(Role.objects.values_list("code", "name"))), translated, process_id,
+            library.files)
     except runtime.DefinitionError as exc:
         result.stop_reason = str(exc)
         return result
     county = village.county
     seed = {**data, "county_settings": dict(county.settings) if county else {}}
     workflow, _ = runtime.new_workflow(runtime.spec_to_json(spec, subs), seed)
-    runner = _Runner(workflow, village, _element_types(bpmn_xml), decisions, result)
+    types = _element_types(bpmn_xml)
+    for library_file in library.files:
+        types = {**_element_types(library_file.bpmn_xml), **types}
+    runner = _Runner(workflow, village, types, decisions, result)
     runner.run()
     result.data = runtime.workflow_data(workflow)
     return result

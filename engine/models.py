@@ -143,6 +143,11 @@ class ProcessDefinition(models.Model):
     # ``candidate_role``), computed on deploy: holders of a ``RoleReach.PROCEDURE`` role see
     # this version's cases only if it is listed, so an edited diagram changes who sees what.
     roles = models.JSONField(default=list, blank=True, editable=False)
+    # Call activities resolved in the county's process library on deploy (engine.library):
+    # [{"process_id", "key", "version", "definition" (pk), "element_id"}]. The called
+    # versions' specs are in ``spec_json``: a new version of a called process does not
+    # change this version; deploying the caller again picks up the newest.
+    calls = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["key", "-version"]

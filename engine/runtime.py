@@ -147,13 +147,21 @@ def executable_process_id(bpmn_xml: str | bytes) -> str:
     return processes[0].get("id")
 
 
-def parse(bpmn_xml: str | bytes, dmn_xmls: list[str | bytes], process_id: str):
-    """Parse a diagram and its tables into (spec, subprocess_specs) or raise DefinitionError."""
+def parse(bpmn_xml: str | bytes, dmn_xmls: list[str | bytes], process_id: str,
+          library=()):
+    """Parse a diagram and its tables into (spec, subprocess_specs) or raise DefinitionError.
+
+    ``library``: the ``engine.library.LibraryFile``s of the processes its call activities
+    call in other deployed definitions (``engine.library.resolve``); their specs land in
+    ``subprocess_specs``, so the stored spec pins the called versions."""
+    from .library import mark_called_executable
+
     parser = SpiffBpmnParser()
     try:
-        parser.add_bpmn_str(_to_bytes(bpmn_xml))
+        parser.add_bpmn_str(mark_called_executable(_to_bytes(bpmn_xml)))
         for dmn in dmn_xmls:
             parser.add_dmn_str(_to_bytes(dmn))
+        add_library(parser, bpmn_xml, library)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except etree.XMLSyntaxError as exc:
@@ -161,6 +169,19 @@ def parse(bpmn_xml: str | bytes, dmn_xmls: list[str | bytes], process_id: str):
     except (SpiffWorkflowException, ValueError, KeyError) as exc:
         raise DefinitionError(f"流程无法解析：{exc}") from exc
     return spec, subprocess_specs
+
+
+def add_library(parser, bpmn_xml: str | bytes, library) -> None:
+    """Add the called definitions' files (and their tables) to a parser."""
+    if not library:
+        return
+    from .library import parser_copies
+
+    for copy_xml in parser_copies(_to_bytes(bpmn_xml), library):
+        parser.add_bpmn_str(copy_xml)
+    for library_file in library:
+        for dmn in library_file.dmn_xmls:
+            parser.add_dmn_str(_to_bytes(dmn))
 
 
 def spec_to_json(spec, subprocess_specs) -> str:

@@ -86,32 +86,60 @@ def _content_hash(bpmn_xml: str, dmn_xmls: list[str]) -> str:
 
 
 def definition_check(*, bpmn_xml: str, dmn_xmls: list[str],
-                     form_exists=None) -> tuple[str, str]:
+                     form_exists=None, county: Unit | None = None,
+                     key: str | None = None, library=None) -> tuple[str, str]:
     """Validate and parse a diagram; return (process_id, spec_json) or raise DefinitionError
     listing every error (see ``engine.validation``: lanes are roles, expressions are safe,
-    gateways and timers are well-formed, service tasks name known operations...)."""
+    gateways and timers are well-formed, service tasks name known operations...).
+
+    Call activities to processes of other files are resolved in ``county``'s process
+    library (``engine.library``; ``key``'s own versions excluded), or pass ``library``
+    (a resolution made already)."""
+    from .library import resolve
+
     roles = tuple(sorted(Role.objects.values_list("code", "level", "name")))
-    if form_exists is not None:
-        return _definition_check(bpmn_xml, tuple(dmn_xmls), roles, form_exists)
-    return _definition_check_cached(bpmn_xml, tuple(dmn_xmls), roles)
+    if library is None:
+        library = resolve(bpmn_xml, county=county, exclude_key=key)
+    if library.problems or form_exists is not None:
+        return _definition_check(bpmn_xml, tuple(dmn_xmls), roles, form_exists, library)
+    # The called definitions are immutable, so their pks stand for their content.
+    return _definition_check_cached(bpmn_xml, tuple(dmn_xmls), roles, None,
+                                    _LibraryKey(library))
+
+
+class _LibraryKey:
+    """A resolution as a cache key: equal when the same definitions are called."""
+
+    def __init__(self, library):
+        self.library = library
+
+    def __hash__(self):
+        return hash(self.library.pins())
+
+    def __eq__(self, other):
+        return isinstance(other, _LibraryKey) and self.library.pins() == other.library.pins()
 
 
 def _definition_check(bpmn_xml: str, dmn_xmls: tuple[str, ...], roles: tuple,
-                      form_exists=None) -> tuple[str, str]:
+                      form_exists=None, library=None) -> tuple[str, str]:
     from .validation import lanes_as_role_codes, validate_definition
 
+    if isinstance(library, _LibraryKey):
+        library = library.library
     role_names = {code: name for code, _level, name in roles}
     problems = validate_definition(
         bpmn_xml=bpmn_xml, dmn_xmls=list(dmn_xmls),
         known_roles=set(role_names), form_exists=form_exists,
-        role_levels={code: level for code, level, _name in roles}, role_names=role_names)
+        role_levels={code: level for code, level, _name in roles}, role_names=role_names,
+        library=library)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DefinitionError("；".join(p.message for p in errors))
     process_id = runtime.executable_process_id(bpmn_xml)
     # Lanes named with a role's Chinese name run as the role's code.
     spec, subprocess_specs = runtime.parse(lanes_as_role_codes(bpmn_xml, role_names),
-                                           list(dmn_xmls), process_id)
+                                           list(dmn_xmls), process_id,
+                                           library.files if library is not None else ())
     return process_id, runtime.spec_to_json(spec, subprocess_specs)
 
 
@@ -149,13 +177,20 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
             raise DefinitionError("；".join(errors))
         translated.append(text)
     dmn_xmls = translated
-    process_id, spec_json = definition_check(bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls)
+    from .library import resolve
+
+    library = resolve(bpmn_xml, county=county, exclude_key=key)
+    process_id, spec_json = definition_check(bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
+                                             library=library)
     content_hash = _content_hash(bpmn_xml, dmn_xmls)
     # Lock the procedure's existing versions so two deploys cannot take the same number.
     list(ProcessDefinition.objects.select_for_update().filter(key=key).values_list("pk"))
     current = _definition_current_or_none(key, county)
+    # Same content calling the same versions: nothing to deploy. A new version of a called
+    # process makes the caller's redeploy a new version that calls it (engine.library).
     if current is not None and current.content_hash == content_hash and \
-            (county is None or current.county_id == county.pk):
+            (county is None or current.county_id == county.pk) and \
+            [c["definition"] for c in current.calls] == [c["definition"] for c in library.calls]:
         return current
     version = (ProcessDefinition.objects.filter(key=key).aggregate(v=Max("version"))["v"]
                or 0) + 1
@@ -164,7 +199,10 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
         bpmn_xml=bpmn_xml,
         dmn_xml=list(dmn_xmls), content_hash=content_hash, spec_json=spec_json,
         deployed_by=deployed_by, comment=comment,
-        roles=definition_roles(bpmn_xml, dict(Role.objects.values_list("code", "name"))),
+        roles=_with_called_roles(
+            definition_roles(bpmn_xml, dict(Role.objects.values_list("code", "name"))),
+            library.roles),
+        calls=library.calls,
     )
     definition.full_clean()
     definition.save()
@@ -172,9 +210,17 @@ def definition_deploy(*, key: str, name: str, bpmn_xml: str, dmn_xmls: list[str]
         actor=deployed_by, action=AuditAction.DEPLOYED,
         summary=f"部署 {name} 第 {version} 版{f'（{county.name}）' if county else ''}",
         data={"key": key, "version": version, "content_hash": content_hash,
-              "comment": comment, "county": county.pk if county else None},
+              "comment": comment, "county": county.pk if county else None,
+              "calls": [{k: c[k] for k in ("process_id", "key", "version")}
+                        for c in library.calls]},
     )
     return definition
+
+
+def _with_called_roles(roles: list[str], called: list[str]) -> list[str]:
+    """The diagram's roles and those of the processes it calls (their cases are seen by
+    holders of either)."""
+    return list(roles) + [code for code in called if code not in roles]
 
 
 @transaction.atomic

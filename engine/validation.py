@@ -418,7 +418,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
                         known_doc_types: set[str] | None = None,
                         known_actions: set[str] | None = None,
                         role_levels: dict[str, str] | None = None,
-                        role_names: dict[str, str] | None = None) -> list[Problem]:
+                        role_names: dict[str, str] | None = None,
+                        library=None) -> list[Problem]:
     """Every problem of a draft diagram and its decision tables; deploy only when none is an
     error.
 
@@ -431,6 +432,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     checked against the lanes of the tasks that lead to it.
     ``role_names`` (role code → Chinese name): a lane may be named with either (the engine
     runs the name as the code, see ``lanes_as_role_codes``); unknown lanes list both.
+    ``library``: an ``engine.library.Resolution`` of the diagram's calls to other deployed
+    definitions (its problems are added, its files parsed with the diagram).
     """
     from . import feel
     from .registry import actions, document_types
@@ -460,7 +463,9 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
         problems += _dmn_expression_problems(translated)
 
     problems += _schema_problems(root)
-    problems += _parse_problems(bpmn_xml, root, translated_dmns)
+    if library is not None:
+        problems += library.problems + library.task_form_problems(form_exists)
+    problems += _parse_problems(bpmn_xml, root, translated_dmns, library)
     problems += _unsupported_problems(root)
     problems += _camunda_problems(root)
     problems += _human_task_problems(root, known_roles, form_exists, role_names)
@@ -504,7 +509,8 @@ def _schema_problems(root) -> list[Problem]:
     return []
 
 
-def _parse_problems(bpmn_xml, root, translated_dmns: list[str]) -> list[Problem]:
+def _parse_problems(bpmn_xml, root, translated_dmns: list[str],
+                    library=None) -> list[Problem]:
     """Parse as the engine will (SpiffWorkflow's Spiff parser, the only one that runs a
     deployed definition). Camunda's parser is not consulted: it judged files by Camunda's
     rules (a business rule task without camunda:decisionRef, a standard multi-instance) and
@@ -513,17 +519,21 @@ def _parse_problems(bpmn_xml, root, translated_dmns: list[str]) -> list[Problem]
     from SpiffWorkflow.exceptions import SpiffWorkflowException
     from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-    from .runtime import DefinitionError, executable_process_id
+    from .library import mark_called_executable
+    from .runtime import DefinitionError, add_library, executable_process_id
 
+    if library is not None and any(p.is_error for p in library.problems):
+        return []  # a call to a process that is nowhere: already said (engine.library)
     try:
         process_id = executable_process_id(bpmn_xml)
     except DefinitionError as exc:
         return [Problem("bpmn_process", "", "", str(exc))]
     parser = SpiffBpmnParser()
     try:
-        parser.add_bpmn_str(etree.tostring(root))
+        parser.add_bpmn_str(mark_called_executable(etree.tostring(root)))
         for dmn in translated_dmns:
             parser.add_dmn_str(dmn.encode("utf-8"))
+        add_library(parser, etree.tostring(root), library.files if library else ())
         parser.get_spec(process_id)
         parser.get_subprocess_specs(process_id)
     except (SpiffWorkflowException, ValueError, KeyError, NotImplementedError, TypeError,

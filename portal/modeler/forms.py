@@ -4,8 +4,12 @@ import json
 import re
 
 from django import forms
+from lxml import etree
 
+from engine.feel import FeelError
 from engine.models import Unit
+
+from .roundtrip import restore_dropped
 
 MAX_XML = 2_000_000  # characters; the largest shipped diagram is ~20 000
 
@@ -16,6 +20,21 @@ class DefinitionPayloadForm(forms.Form):
     bpmn_xml = forms.CharField(max_length=MAX_XML, strip=False,
                                error_messages={"required": "缺少流程图"})
     dmn_xmls = forms.JSONField(required=False)
+    # What the page gave bpmn-js and what bpmn-js wrote right after reading it: what it
+    # dropped is put back into ``bpmn_xml`` (portal/modeler/roundtrip.py).
+    bpmn_source = forms.CharField(max_length=MAX_XML, strip=False, required=False)
+    bpmn_baseline = forms.CharField(max_length=MAX_XML, strip=False, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        source, baseline = cleaned.get("bpmn_source"), cleaned.get("bpmn_baseline")
+        if cleaned.get("bpmn_xml") and source and baseline:
+            try:
+                cleaned["bpmn_xml"] = restore_dropped(source=source, baseline=baseline,
+                                                      edited=cleaned["bpmn_xml"])
+            except (etree.XMLSyntaxError, FeelError):
+                pass  # not XML: the check of bpmn_xml itself says what is wrong
+        return cleaned
 
     def clean_dmn_xmls(self):
         value = self.cleaned_data.get("dmn_xmls") or []
@@ -93,6 +112,30 @@ class DryRunForm(DefinitionPayloadForm):
             else:
                 decisions.setdefault(step, {})[field] = value
         return decisions
+
+
+class LibraryUploadForm(forms.Form):
+    """A process for the county's library: its key, name, diagram file and why."""
+
+    key = forms.SlugField(label="流程标识（英文字母、数字、下划线）", max_length=60,
+                          error_messages={"required": "请填写流程标识",
+                                          "invalid": "流程标识只能包含英文字母、数字、下划线和连字符"})
+    name = forms.CharField(label="名称", max_length=100,
+                           error_messages={"required": "请填写名称"})
+    bpmn_file = forms.FileField(label="BPMN 流程图文件", error_messages={
+        "required": "请选择 BPMN 文件", "empty": "文件是空的"})
+    reason = forms.CharField(label="部署原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": "请填写部署原因（将记录在版本历史中）"})
+
+    def clean_bpmn_file(self):
+        upload = self.cleaned_data["bpmn_file"]
+        if upload.size > MAX_XML:
+            raise forms.ValidationError("文件过大")
+        try:
+            return upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("文件不是 UTF-8 编码的文本") from None
 
 
 class ReasonForm(forms.Form):

@@ -12,6 +12,7 @@ from lxml import etree
 
 from engine.feel import FeelError, dmn_translate_feel, safe_xml
 from engine.layout import bpmn_with_layout
+from engine.library import callable_processes, resolve
 from engine.models import (
     Case,
     CaseStatus,
@@ -33,6 +34,14 @@ def procedure_or_404(key: str) -> Procedure:
         return procedure_get(key)
     except LookupError:
         raise Http404("未知的审批事项") from None
+
+
+def is_procedure(key: str) -> bool:
+    try:
+        procedure_get(key)
+    except LookupError:
+        return False
+    return True
 
 
 def definition_current_or_none(key: str, county: Unit) -> ProcessDefinition | None:
@@ -127,10 +136,62 @@ def _form_exists(procedure: Procedure):
     return exists
 
 
-def draft_problems(procedure: Procedure, *, bpmn_xml: str,
-                   dmn_xmls: list[str]) -> list[Problem]:
-    """Every problem of a draft (FEEL translation included), errors first."""
+def library_rows(county: Unit, *, exclude_key: str | None = None) -> list[dict]:
+    """The processes the county's diagrams may call (engine.library), each with a link to
+    its diagram."""
+    from django.urls import reverse
+
+    return [{"process_id": p.process_id, "name": p.name, "key": p.key, "version": p.version,
+             "definition_name": p.definition_name, "executable": p.executable,
+             "url": reverse("portal:modeler:library_diagram", args=[p.definition_pk])}
+            for p in callable_processes(county, exclude_key=exclude_key)]
+
+
+def library_definition_or_404(pk: int, county: Unit) -> ProcessDefinition:
+    """A deployed version the county may call or read: its own or the product's."""
+    definition = ProcessDefinition.objects.filter(_visible_to(county), pk=pk).first()
+    if definition is None:
+        raise Http404("没有这个流程")
+    return definition
+
+
+def library_callers(definition: ProcessDefinition, county: Unit) -> list[ProcessDefinition]:
+    """The county's deployed versions that call ``definition`` (newest first)."""
+    rows = (ProcessDefinition.objects.filter(_visible_to(county))
+            .defer("bpmn_xml", "dmn_xml", "spec_json").order_by("key", "-version"))
+    return [row for row in rows
+            if any(call.get("definition") == definition.pk for call in row.calls)]
+
+
+def call_changes(current: ProcessDefinition | None, library) -> list[dict]:
+    """The versions the draft's call activities would record, each with the version the
+    deployed version records (None: a new call)."""
+    before = {call["element_id"]: call for call in (current.calls if current else [])}
+    rows = []
+    for call in library.calls:
+        old = before.get(call["element_id"])
+        rows.append({**call, "before": old,
+                     "changed": old is None or old["definition"] != call["definition"]})
+    return rows
+
+
+def library_problems(*, county: Unit, key: str, bpmn_xml: str) -> list[Problem]:
+    """Every problem of a library process (its user tasks need a generic form)."""
     problems = validate_definition(
+        library=resolve(bpmn_xml, county=county, exclude_key=key),
+        bpmn_xml=bpmn_xml, dmn_xmls=[],
+        known_roles=set(Role.objects.values_list("code", flat=True)),
+        form_exists=lambda task_id: False,
+        role_levels=dict(Role.objects.values_list("code", "level")))
+    return sorted(problems, key=lambda p: not p.is_error)
+
+
+def draft_problems(procedure: Procedure, *, bpmn_xml: str,
+                   dmn_xmls: list[str], county: Unit | None = None) -> list[Problem]:
+    """Every problem of a draft (FEEL translation included), errors first. Call activities
+    to other files are resolved in ``county``'s process library."""
+    problems = validate_definition(
+        library=resolve(bpmn_xml, county=county, exclude_key=procedure.key),
         bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
         known_roles=set(Role.objects.values_list("code", flat=True)),
         form_exists=_form_exists(procedure),

@@ -45,7 +45,8 @@ def draft_deploy(*, procedure: Procedure, county: Unit, bpmn_xml: str, dmn_xmls:
     reason = reason.strip()
     if not reason:
         raise ValidationError("请填写部署原因")
-    errors = [p for p in draft_problems(procedure, bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls)
+    errors = [p for p in draft_problems(procedure, bpmn_xml=bpmn_xml, dmn_xmls=dmn_xmls,
+                                           county=county)
               if p.is_error]
     if errors:
         raise DeployRefused(errors)
@@ -121,3 +122,36 @@ def camunda_translate(*, county: Unit, bpmn_xml: str, dmn_xmls: list[str]) -> Ca
 
 def camunda_mapping_save(*, county: Unit, rows: list[tuple[str, str, str]], user) -> int:
     return mapping_save(county=county, rows=rows, user=user)
+
+
+@transaction.atomic
+def library_deploy(*, county: Unit, key: str, name: str, bpmn_xml: str, user,
+                   reason: str) -> tuple[ProcessDefinition, bool]:
+    """Deploy a process of the county's library (流程库): a diagram other diagrams call, not
+    an application of its own. ``key`` names it across versions (a registered procedure's
+    key is edited in the editor instead). Its user tasks open on the caller's task page, so
+    they must use a generic form. Returns (version, whether a new version was made)."""
+    from workflows.registry import procedure_get
+
+    from .selectors import library_problems
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("请填写部署原因")
+    try:
+        procedure_get(key)
+    except LookupError:
+        pass
+    else:
+        raise ValidationError(f"{key} 是审批事项，请在流程管理中打开该事项编辑")
+    errors = [p for p in library_problems(county=county, key=key, bpmn_xml=bpmn_xml)
+              if p.is_error]
+    if errors:
+        raise DeployRefused(errors)
+    before = ProcessDefinition.objects.filter(key=key).count()
+    try:
+        definition = definition_deploy(key=key, name=name, bpmn_xml=bpmn_xml, dmn_xmls=[],
+                                       deployed_by=user, comment=reason, county=county)
+    except DefinitionError as exc:
+        raise DeployRefused([Problem("deploy", "", "", str(exc))]) from exc
+    return definition, ProcessDefinition.objects.filter(key=key).count() > before

@@ -21,6 +21,7 @@ from engine.camunda import is_camunda_file
 from engine.dryrun import dry_run
 from engine.feel import FeelError
 from engine.layout import bpmn_with_layout
+from engine.library import definition_processes, resolve
 from engine.services import definition_draft_discard, definition_draft_save
 from engine.validation import Problem
 from portal.forms_actions import ids_only
@@ -32,6 +33,7 @@ from .forms import (
     CamundaUploadForm,
     DefinitionPayloadForm,
     DryRunForm,
+    LibraryUploadForm,
     MigrateForm,
     ReasonForm,
 )
@@ -41,6 +43,7 @@ from .services import (
     camunda_translate,
     cases_migrate,
     draft_deploy,
+    library_deploy,
     version_rollback,
 )
 
@@ -61,7 +64,51 @@ def procedure_index(request):
     """The procedures a supervisor can change, with their version and draft."""
     county = county_supervised_or_403(request.user)
     return render(request, "portal/modeler/index.html", {
-        "county": county, "rows": selectors.procedure_rows(county)})
+        "county": county, "rows": selectors.procedure_rows(county),
+        "library": selectors.library_rows(county)})
+
+
+@login_required
+def library_upload(request):
+    """Deploy a process of the county's library (a new one, or a new version of one)."""
+    county = county_supervised_or_403(request.user)
+    form = LibraryUploadForm(request.POST or None, request.FILES or None,
+                             initial={"key": request.GET.get("key", ""),
+                                      "name": request.GET.get("name", "")})
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            definition, created = library_deploy(
+                county=county, key=data["key"], name=data["name"],
+                bpmn_xml=data["bpmn_file"], user=request.user, reason=data["reason"])
+        except DeployRefused as exc:
+            problems = exc.problems
+        except ValidationError as exc:
+            form.add_error("key", exc)
+        else:
+            messages.success(request, f"已部署流程库流程“{definition.name}”第 {definition.version} 版"
+                             if created else "内容与当前版本相同，未生成新版本")
+            return redirect("portal:modeler:library_diagram", pk=definition.pk)
+    return render(request, "portal/modeler/library_upload.html", {
+        "county": county, "form": form, "problems": problems})
+
+
+@login_required
+def library_diagram(request, pk):
+    """One deployed version of a process the county's diagrams may call, read-only, with
+    the versions of what it calls in turn."""
+    county = county_supervised_or_403(request.user)
+    definition = selectors.library_definition_or_404(pk, county)
+    calls = [{**call, "url": reverse("portal:modeler:library_diagram",
+                                     args=[call["definition"]])}
+             for call in definition.calls]
+    return render(request, "portal/modeler/library_diagram.html", {
+        "county": county, "definition": definition, "calls": calls,
+        "config": {"bpmn": bpmn_with_layout(definition.bpmn_xml)},
+        "callers": selectors.library_callers(definition, county),
+        "is_procedure": selectors.is_procedure(definition.key),
+        "processes": definition_processes(definition)})
 
 
 @login_required
@@ -78,6 +125,7 @@ def editor(request, key):
         "bpmn": content.bpmn_xml,
         "dmns": [{"name": name, "xml": xml} for name, xml in zip(names, content.dmn_xmls,
                                                                   strict=True)],
+        "callable": selectors.library_rows(county, exclude_key=key),
         "urls": {
             "save": reverse("portal:modeler:draft_save", args=[key]),
             "validate": reverse("portal:modeler:validate", args=[key]),
@@ -125,13 +173,13 @@ def draft_discard(request, key):
 @require_POST
 def validate(request, key):
     """Check the editor's content; problems in Chinese, errors first."""
-    county_supervised_or_403(request.user)
+    county = county_supervised_or_403(request.user)
     procedure = selectors.procedure_or_404(key)
     form, _ = DefinitionPayloadForm.from_body(request.body)
     if not form.is_valid():
         return _form_error(form)
     problems = selectors.draft_problems(procedure, bpmn_xml=form.cleaned_data["bpmn_xml"],
-                                        dmn_xmls=form.cleaned_data["dmn_xmls"])
+                                        dmn_xmls=form.cleaned_data["dmn_xmls"], county=county)
     return JsonResponse({"problems": [_problem_json(p) for p in problems],
                          "errors": sum(p.is_error for p in problems)})
 
@@ -166,7 +214,8 @@ def dry_run_view(request, key):
         return _form_error(form)
     data = form.cleaned_data
     result = dry_run(bpmn_xml=data["bpmn_xml"], dmn_xmls=data["dmn_xmls"], data=data["data"],
-                     village=data["village"], decisions=data["decisions"])
+                     village=data["village"], decisions=data["decisions"],
+                     library=resolve(data["bpmn_xml"], county=county, exclude_key=key))
     return JsonResponse({
         "finished": result.finished, "stopped_at": result.stopped_at,
         "stop_reason": result.stop_reason,
@@ -188,7 +237,7 @@ def deploy(request, key):
         return redirect("portal:modeler:editor", key=key)
     current = selectors.definition_current_or_none(key, county)
     problems = selectors.draft_problems(procedure, bpmn_xml=draft.bpmn_xml,
-                                        dmn_xmls=list(draft.dmn_xml))
+                                        dmn_xmls=list(draft.dmn_xml), county=county)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -214,6 +263,8 @@ def deploy(request, key):
                                      dmn_xmls=list(draft.dmn_xml)),
         "problems": problems, "errors": [p for p in problems if p.is_error],
         "stale": current is not None and draft.based_on_id != current.pk, "form": form,
+        "calls": selectors.call_changes(current, resolve(draft.bpmn_xml, county=county,
+                                                         exclude_key=key)),
     })
 
 

@@ -167,6 +167,9 @@ MATRIX = {
         post=SUPERVISOR, data=lambda w: {"capacity": "3"}),
     "portal:modeler:index": Entry(get=SUPERVISOR),
     "portal:modeler:camunda_mapping": Entry(get=SUPERVISOR, post=SUPERVISOR),
+    "portal:modeler:library_diagram": Entry(kwargs=_pk("definition"), get=SUPERVISOR,
+                                            post=None),
+    "portal:modeler:library_upload": Entry(get=SUPERVISOR, post=SUPERVISOR),
     **{f"portal:modeler:{name}": Entry(kwargs=lambda w: {"key": "temporary_relief"},
                                        get=get, post=SUPERVISOR)
        for name, get in [("editor", SUPERVISOR), ("draft_save", frozenset()),

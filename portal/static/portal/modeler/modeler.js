@@ -69,9 +69,8 @@
 
   async function load() {
     try {
-      var imported = await bpmn.importXML(config.bpmn);
+      await importDiagram(config.bpmn);
       fitReadable();
-      if (imported.warnings.length) lockDiagram(imported.warnings);
       for (var i = 0; i < config.dmns.length; i++) await openTable(i, config.dmns[i].xml);
       document.body.dataset.modelerReady = "true";
     } catch (err) {
@@ -92,22 +91,64 @@
   }
 
   // bpmn-js drops what it cannot read (e.g. a multi-instance loopDataInputRef naming a task
-  // variable rather than a declared data input). Saving its export would silently change
-  // the procedure, so such a diagram is shown but kept as it was; its tables stay editable.
-  var bpmnLocked = false;
+  // variable rather than a declared data input, content it cannot place). The diagram stays
+  // editable: the page keeps what it gave bpmn-js (source) and what bpmn-js wrote right after
+  // reading it (baseline), and sends both with every export; the server puts back what the
+  // baseline lacks (portal/modeler/roundtrip.py). The warnings are listed in Chinese.
+  var roundtrip = { source: "", baseline: "" };
 
-  function lockDiagram(warnings) {
-    bpmnLocked = true;
-    document.getElementById("pane-bpmn").classList.add("is-locked");
-    var box = document.getElementById("properties");
+  async function importDiagram(xml) {
+    var imported = await bpmn.importXML(xml);
+    roundtrip.source = xml;
+    roundtrip.baseline = (await bpmn.saveXML({ format: true })).xml;
+    showImportWarnings(imported.warnings || []);
+    return imported;
+  }
+
+  // bpmn-js / moddle warning texts (English) → what they mean, in Chinese.
+  var WARNINGS = [
+    [/^unresolved reference <([^>]*)>/, "引用了不存在的元素 $1（如多实例的变量引用）"],
+    [/^unparsable content (<[^>]*>)? ?detected/, "无法识别的内容 $1"],
+    [/^unknown attribute <([^>]*)>/, "无法识别的属性 $1"],
+    [/^unrecognized flowElement (<[^>]*>)/, "此处不能放置的流程元素 $1"],
+    [/^unrecognized element <([^>]*)>/, "无法识别的元素 $1"],
+    [/^multiple DI elements defined for (<[^>]*>)/, "元素 $1 有多个图形"],
+    [/^no bpmnElement referenced in (<[^>]*>)/, "图形 $1 没有对应的流程元素"],
+    [/^correcting missing bpmnElement on (<[^>]*>) to (<[^>]*>)/, "图形 $1 缺少对应元素，已改为 $2"],
+    [/^element (<[^>]*>) referenced by (<[^>]*>)#\w+ not yet drawn/, "元素 $1 在 $2 之前尚未绘制"],
+    [/^unknown di (<[^>]*>) for element (<[^>]*>)/, "元素 $2 的图形 $1 无法识别"],
+    [/^duplicate ID <([^>]*)>/, "重复的元素 ID：$1"],
+    [/^failed to import (<[^>]*>)/, "无法显示元素 $1"],
+    [/^unsupported document encoding/, "文件编码不是 UTF-8，已按 UTF-8 读取"],
+  ];
+
+  function warningText(message) {
+    var first = String(message || "").split("\n")[0];
+    for (var i = 0; i < WARNINGS.length; i++) {
+      if (WARNINGS[i][0].test(first)) return first.replace(WARNINGS[i][0], WARNINGS[i][1]).split("\n")[0];
+    }
+    return "流程图编辑器无法完整读取的内容";
+  }
+
+  function showImportWarnings(warnings) {
+    var panel = document.getElementById("panel-import-warnings");
+    var box = document.getElementById("import-warnings");
     box.innerHTML = "";
-    box.classList.remove("muted");
-    box.appendChild(el("p", { "class": "alert alert-warning", id: "diagram-locked" },
-      "流程图编辑器无法完整读取本流程图（" + warnings.length + " 处，如多实例变量引用），" +
-      "为避免保存时丢失内容，流程图在此页只读；决策表仍可修改、保存和部署。" +
-      "如需修改流程图，请联系开发人员。"));
+    panel.hidden = !warnings.length;
+    if (!warnings.length) return;
+    box.appendChild(el("p", { "class": "alert alert-warning", id: "diagram-warnings" },
+      "流程图编辑器未能识别本流程图中的 " + warnings.length + " 处内容（见下）。" +
+      "流程图仍可照常编辑；保存、校验和部署时，这些内容会原样保留在流程图中。"));
+    var list = el("ul", { "class": "modeler-warnings" });
+    warnings.forEach(function (w) {
+      var item = el("li", {}, warningText(w.message));
+      var english = String(w.message || "").split("\n")[0];
+      if (english) item.title = english;  // the library's text, for developers
+      list.appendChild(item);
+    });
+    box.appendChild(list);
     var details = el("details", {});
-    details.appendChild(el("summary", {}, "详细信息"));
+    details.appendChild(el("summary", {}, "原始信息（供开发人员）"));
     warnings.forEach(function (w) {
       details.appendChild(el("div", { "class": "small muted" }, String(w.message).split("\n")[0]));
     });
@@ -115,14 +156,15 @@
   }
 
   async function collect() {
-    var bpmnXml = bpmnLocked ? config.bpmn : (await bpmn.saveXML({ format: true })).xml;
+    var bpmnXml = (await bpmn.saveXML({ format: true })).xml;
     var dmnXmls = [];
     for (var i = 0; i < tables.length; i++) {
       var result = await tables[i].viewer.saveXML({ format: true });
       tables[i].xml = result.xml;
       dmnXmls.push(result.xml);
     }
-    return { bpmn_xml: bpmnXml, dmn_xmls: dmnXmls };
+    return { bpmn_xml: bpmnXml, dmn_xmls: dmnXmls,
+             bpmn_source: roundtrip.source, bpmn_baseline: roundtrip.baseline };
   }
 
   async function post(url, body) {
@@ -257,6 +299,52 @@
     bpmn.get("modeling").updateProperties(element, { extensionElements: values.length ? ext : undefined });
   }
 
+  // Call activities: the processes they may call are this file's own and those of the
+  // county's process library (config.callable, resolved again by the server on deploy).
+  function ownProcesses() {
+    var definitions = bpmn.getDefinitions();
+    return ((definitions && definitions.rootElements) || []).filter(function (r) {
+      return r.$type === "bpmn:Process";
+    });
+  }
+
+  function calledElementInput(box, bo) {
+    box.appendChild(el("label", { "for": "prop-calledElement" }, "被调用的流程（流程 ID）"));
+    var input = el("input", { type: "text", id: "prop-calledElement", list: "callable-processes" });
+    input.value = bo.calledElement || "";
+    var list = el("datalist", { id: "callable-processes" });
+    ownProcesses().forEach(function (p) {
+      list.appendChild(el("option", { value: p.id }, (p.name || p.id) + "（本流程图）"));
+    });
+    (config.callable || []).forEach(function (p) {
+      list.appendChild(el("option", { value: p.process_id },
+                          (p.name || p.definition_name) + "（流程库：" + p.definition_name + " 第 " + p.version + " 版）"));
+    });
+    box.appendChild(input);
+    box.appendChild(list);
+    var note = el("div", { id: "called-process", "class": "small" });
+    var id = bo.calledElement || "";
+    var own = ownProcesses().some(function (p) { return p.id === id; });
+    var target = (config.callable || []).find(function (p) { return p.process_id === id; });
+    if (!id) {
+      note.textContent = "请填写被调用流程的 ID（可从下拉列表选择）";
+    } else if (own) {
+      note.textContent = "调用本流程图中的流程 " + id;
+    } else if (target) {
+      note.appendChild(document.createTextNode("调用流程库中的“" + (target.name || target.definition_name) +
+        "”（" + target.definition_name + " 第 " + target.version + " 版；部署本流程时记录此版本）"));
+      if (target.url) {
+        note.appendChild(document.createTextNode(" · "));
+        note.appendChild(el("a", { href: target.url, target: "_blank", rel: "noopener" }, "查看被调用的流程图"));
+      }
+    } else {
+      note.className = "small error";
+      note.textContent = "找不到流程 " + id + "：它不在本流程图中，也不在本县已部署的流程库中，部署时将被拒绝";
+    }
+    box.appendChild(note);
+    return input;
+  }
+
   function showProperties(element) {
     var box = document.getElementById("properties");
     box.innerHTML = "";
@@ -278,6 +366,8 @@
       condition.value = bo.conditionExpression ? (bo.conditionExpression.body || "") : "";
       box.appendChild(condition);
     }
+    var called = null;
+    if (bo.$type === "bpmn:CallActivity") called = calledElementInput(box, bo);
     var taskInputs = {};
     if (bo.$type === "bpmn:UserTask" || bo.$type === "bpmn:ManualTask") {
       var current = spiffProperties(bo);
@@ -307,7 +397,9 @@
         var text = condition.value.trim();
         changes.conditionExpression = text ? bpmn.get("moddle").create("bpmn:FormalExpression", { body: text }) : undefined;
       }
+      if (called) changes.calledElement = called.value.trim() || undefined;
       modeling.updateProperties(element, changes);
+      if (called) showProperties(element);  // refresh the link to the called diagram
       if (Object.keys(taskInputs).length) {
         var props = {};
         Object.keys(taskInputs).forEach(function (k) { props[k] = taskInputs[k].value.trim(); });
@@ -319,7 +411,6 @@
   }
 
   bpmn.on("selection.changed", function (event) {
-    if (bpmnLocked) return;
     showProperties(event.newSelection.length === 1 ? event.newSelection[0] : null);
   });
 
@@ -427,16 +518,13 @@
     }
     if (root.localName === "definitions" && /BPMN\/20100524\/MODEL/.test(root.namespaceURI)) {
       var laidOut = await post(config.urls.layout, { bpmn_xml: text, dmn_xmls: [] });
-      var imported = await bpmn.importXML(laidOut.bpmn_xml);
+      await importDiagram(laidOut.bpmn_xml);
       config.bpmn = laidOut.bpmn_xml;
-      bpmnLocked = false;
-      document.getElementById("pane-bpmn").classList.remove("is-locked");
       showTab("bpmn");
       fitReadable();
-      if (imported.warnings.length) lockDiagram(imported.warnings);
       markDirty();
       status("已导入流程图“" + file.name + "”（尚未保存）；请校验后保存草稿");
-      if (laidOut.camunda) status("“" + file.name + "”使用了 Camunda 扩展（候选组、JUEL 条件等），本系统不会执行它们：请用工具栏的“导入 Camunda 模型”翻译");
+      if (laidOut.camunda) status("已导入流程图“" + file.name + "”（尚未保存），它使用了 Camunda 扩展（候选组、JUEL 条件等），本系统不会执行它们：请用工具栏的“导入 Camunda 模型”翻译");
       return;
     }
     if (root.localName === "definitions" && /DMN/.test(root.namespaceURI || "")) {
