@@ -23,6 +23,8 @@ urlpatterns = [
     path("tasks/<int:pk>/release/", views.TaskReleaseView.as_view(), name="task_release"),
     path("tasks/<int:pk>/complete/", views.TaskCompleteView.as_view(), name="task_complete"),
     path("tasks/<int:pk>/return/", views.TaskReturnView.as_view(), name="task_return"),
+    path("documents/verify/", views.DocumentUploadVerifyView.as_view(),
+         name="document_upload_verify"),
     path("documents/<uuid:uuid>/", views.DocumentDetailView.as_view(), name="document"),
     path("documents/<uuid:uuid>/pdf/", views.DocumentPdfView.as_view(), name="document_pdf"),
     path("documents/<uuid:uuid>/verify/", views.DocumentVerifyView.as_view(),

@@ -742,7 +742,9 @@ def _document_issue(*, case: Case, doc_type_code: str, data: dict, actor,
     try:
         signing_check(chosen.unit)
     except SigningNotConfigured as exc:
-        raise ActionRefused(str(exc)) from exc
+        refusal = ActionRefused(str(exc))
+        refusal.notify_supervisors = True  # the page tells the county's supervisors too
+        raise refusal from exc
     level = chosen.handling_unit.level if chosen.handling_unit else chosen.unit.level
     if doc_type.decided_by and level not in doc_type.decided_by:
         allowed = "、".join(UnitLevel(code).label for code in doc_type.decided_by)

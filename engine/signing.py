@@ -503,7 +503,7 @@ def pdf_verify(data: bytes) -> PdfVerification:
     chaining to the configured trust roots, and (then) the document record it belongs to.
     Never raises on bad input: garbage is UNREADABLE."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.general import SignatureValidationError
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext

@@ -187,6 +187,10 @@ def task_detail(request, pk):
             except ActionRefused as exc:
                 # Nothing was saved; the filled form comes back with the reason.
                 form.add_error(None, str(exc))
+                if getattr(exc, "notify_supervisors", False):  # e.g. no signing key
+                    configuration_error_report(county=case.village.county,
+                                               where=f"{case.title}·{task.title}",
+                                               error=str(exc))
             except RuntimeFailure as exc:
                 configuration_error_report(county=case.village.county,
                                            where=f"{case.title}·{task.title}", error=str(exc))
