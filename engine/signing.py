@@ -344,6 +344,10 @@ def signer_for(unit):
     files = unit_files(code)
     if settings.SIGNING_AUTO_CREATE:
         demo_unit_ensure(unit)
+    return _cached_signer(unit, code, files)
+
+
+def _cached_signer(unit, code: str, files: UnitFiles):
     stamp = _stamp(files.key, files.cert, files.chain)
     cached = _signer_cache.get(code)
     if cached is not None and cached[0] == stamp:
@@ -369,7 +373,7 @@ def signing_status(units) -> list[dict]:
         code = unit_code(unit)
         files = unit_files(code)
         try:
-            _load_signer(unit, code, files)
+            _cached_signer(unit, code, files)
             problem = ""
         except SigningNotConfigured as exc:
             problem = str(exc)

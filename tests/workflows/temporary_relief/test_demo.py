@@ -53,4 +53,9 @@ def test_seed_demo_command_prints_the_notice_notes(demo, settings):
                      "wucheng_dept_police"):
         assert f"  {username} " in table, username
     assert "打开 http://127.0.0.1:8123 登录" in text
+    # Documents are signed: the demo CA and the issuing units' certificates exist.
+    assert "演示电子签章" in text
+    from engine.signing import unit_files
+
+    assert unit_files("婺民").cert.is_file() and unit_files("罗店政").cert.is_file()
     assert ":8000" not in text
