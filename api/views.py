@@ -29,6 +29,7 @@ from engine.selectors import (
     task_get_for_user,
     task_list_for_user,
 )
+from engine.errors import ActionRefused
 from engine.services import RuntimeFailure, task_claim, task_release
 from portal.selectors import (
     county_supervised_or_403,
@@ -299,6 +300,12 @@ class TaskCompleteView(APIView):
                                        where=f"{case.title}·{task.title}（接口）", error=str(exc))
             return Response({"detail": CONFIGURATION_ERROR_MESSAGE},
                             status=status.HTTP_400_BAD_REQUEST)
+        except ActionRefused as exc:
+            if getattr(exc, "notify_supervisors", False):  # e.g. the issuer has no signing key
+                configuration_error_report(county=case.village.county,
+                                           where=f"{case.title}·{task.title}（接口）",
+                                           error=str(exc))
+            raise
         return Response(out.TaskSerializer(selectors.task_summary(task)).data)
 
 

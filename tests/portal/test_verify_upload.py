@@ -107,3 +107,25 @@ def test_api_accepts_an_upload(client, decision):
     assert refused.status_code == 400 and "不是 PDF 文件" in refused.json()["detail"]
     assert client.post(API, {}).status_code == 400
     assert client.get(API).status_code == 405
+
+
+def test_a_decision_without_a_signing_key_is_refused_on_the_page(
+        client_for, leader_task, township_leader, supervisor, tmp_path):
+    """Production without the township's key: the leader's decision comes back with the
+    reason, nothing is issued, and the county's supervisor is told in the notification
+    centre."""
+    from engine.models import Document, Notification
+
+    with override_settings(SIGNING_AUTO_CREATE=False, SIGNING_DIR=tmp_path):
+        response = client_for(township_leader).post(
+            reverse("portal:task", args=[leader_task.pk]),
+            {"decision": "approve", "approved_amount": "1000", "payment_method": "bank",
+             "decision_opinion": "同意"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "电子签章证书尚未配置，文书不能出具" in html
+    assert not Document.objects.filter(case=leader_task.case).exists()
+    leader_task.refresh_from_db()
+    assert leader_task.status == "open"
+    note = Notification.objects.get(user=supervisor, title__contains="流程运行异常")
+    assert "电子签章证书尚未配置" in note.body
