@@ -467,7 +467,7 @@ class PdfVerification:
     signer: str = ""  # the signing certificate's holder (common name)
     signer_issuer: str = ""  # the CA that issued the signing certificate
     signed_at: datetime | None = None  # the signer's claimed time (B-B: not proven)
-    document: object = None  # engine.models.Document, for VALID and MISMATCH
+    document: object = None  # engine.models.Document, for VALID only
     same_as_record: bool = False  # byte for byte the PDF the system keeps
     notes: list[str] = field(default_factory=list)
 
@@ -550,26 +550,23 @@ def pdf_verify(data: bytes) -> PdfVerification:
 
 
 def _match_record(result: PdfVerification, embedded, data: bytes) -> PdfVerification:
-    """A trusted signature: find the document it belongs to (the same bytes as the kept PDF,
-    or the uuid in the signed field name) and check it was signed by its issuer."""
+    """A trusted signature: find the document it belongs to (the uuid in the signed field
+    name, an indexed look-up), note whether the file is byte for byte the PDF kept, and
+    check it was signed by its issuer."""
     from .issuers import document_issuer_name
     from .models import Document
 
-    sha = hashlib.sha256(data).hexdigest()
+    match = _UUID_RE.match(str(embedded.field_name or ""))
     document = (Document.objects.select_related("issuer_unit", "handling_unit")
-                .filter(pdf_sha256=sha).first())
-    if document is not None:
-        result.same_as_record = True
-    else:
-        match = _UUID_RE.match(str(embedded.field_name or ""))
-        document = (Document.objects.select_related("issuer_unit", "handling_unit")
-                    .filter(uuid=match.group(1)).first() if match else None)
+                .filter(uuid=match.group(1)).first() if match else None)
     if document is None:
         result.outcome = UNKNOWN
         return result
     result.document = document
+    result.same_as_record = document.pdf_sha256 == hashlib.sha256(data).hexdigest()
     if not result.same_as_record and result.signer != document_issuer_name(document):
         result.outcome = MISMATCH
+        result.document = None
         return result
     if not result.same_as_record:
         result.notes.append("签名有效，但与系统当前留存的文件不完全相同（文书可能已重新生成），"
