@@ -41,6 +41,13 @@ def signing_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def foreign_signing_dir(tmp_path_factory):
+    """Another installation's SIGNING_DIR (use with override_settings): its own demo CA,
+    not trusted by this one."""
+    return tmp_path_factory.mktemp("foreign-signing")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, with the demo organisation and the shipped definitions seeded once
     for the session (they cost ~0.3 s per test otherwise). Each test runs in a transaction

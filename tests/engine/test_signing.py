@@ -29,12 +29,6 @@ from tests.workflows.temporary_relief.helpers import complete, file_application
 TOWNSHIP_OFFICE = "金华市婺城区罗店镇人民政府"
 
 
-@pytest.fixture(scope="session")
-def foreign_signing_dir(tmp_path_factory):
-    """Another installation's SIGNING_DIR: its own demo CA, not trusted here."""
-    return tmp_path_factory.mktemp("foreign-signing")
-
-
 def _signed_pdf(document) -> bytes:
     return bytes(rendered(document).pdf)
 
@@ -55,6 +49,14 @@ def test_issued_document_is_signed_by_its_issuer(decision):
     assert result.same_as_record and result.document == decision
     # The claimed signing time is the moment of issue (so re-renders keep their bytes).
     assert result.signed_at == Document.objects.get(pk=decision.pk).created_at
+
+
+def test_poppler_agrees_the_signature_is_valid(decision, tmp_path):
+    """An independent validator (poppler's pdfsig, as PDF readers do): valid, covering the
+    whole file, PAdES; the demo CA is not in its trust store, so the issuer is unknown."""
+    report = poppler("pdfsig", pdf_file(_signed_pdf(decision), tmp_path))
+    assert "Signature is Valid" in report and "Total document signed" in report, report
+    assert "ETSI.CAdES.detached" in report and TOWNSHIP_OFFICE in report
 
 
 def test_the_visible_seal_and_text_stay(decision, tmp_path):

@@ -9,7 +9,6 @@ from django.urls import reverse
 from engine.documents import document_pdf_unsigned, document_sign
 from engine.issuers import document_revoke
 from tests.engine.test_documents import FILED_AT, decision, rendered  # noqa: F401 - fixtures
-from tests.engine.test_signing import foreign_signing_dir  # noqa: F401 - fixture
 from tests.workflows.temporary_relief.helpers import VALID_ID
 
 URL = "/verify/"
