@@ -350,7 +350,10 @@ def signer_for(unit):
 def _cached_signer(unit, code: str, files: UnitFiles):
     stamp = _stamp(files.key, files.cert, files.chain)
     cached = _signer_cache.get(code)
-    if cached is not None and cached[0] == stamp:
+    # Reused while the files are unchanged and the certificate still in force (a long-lived
+    # worker must not go on signing after it expired).
+    if cached is not None and cached[0] == stamp and \
+            datetime.now(tz=UTC) <= cached[1].signing_cert.not_valid_after:
         return cached[1]
     signer = _load_signer(unit, code, files)
     _signer_cache[code] = (stamp, signer)

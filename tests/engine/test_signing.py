@@ -255,3 +255,17 @@ def test_demo_setup_creates_a_certificate_per_issuing_unit(demo):
     status = {row["code"]: row for row in signing.signing_status(
         Unit.objects.exclude(doc_prefix=""))}
     assert all(row["ok"] for row in status.values()), status
+
+
+def test_an_expired_certificate_is_refused(decision):
+    """The demo certificates end in 2045: after that (and for an expired production
+    certificate) the unit cannot issue, even with the signer cached by a running worker."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    unit = decision.issuer_unit
+    signing.signing_check(unit)  # cached now
+    with override_settings(SIGNING_AUTO_CREATE=False), \
+            time_machine.travel(datetime(2046, 1, 2, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        with pytest.raises(signing.SigningNotConfigured, match="不在有效期内"):
+            signing.signing_check(unit)
