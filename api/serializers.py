@@ -164,6 +164,38 @@ class VerificationSerializer(s.Serializer):
     valid = s.BooleanField(help_text="是否有效")
 
 
+class PdfUploadSerializer(s.Serializer):
+    pdf = s.FileField(help_text="要核验的文书 PDF 文件（最大 10 MB）")
+
+
+class UploadedDocumentSerializer(s.Serializer):
+    number = s.CharField(help_text="文号")
+    title = s.CharField(help_text="文书名称")
+    issued_on = s.CharField(help_text="出具日期（中文）")
+    holder_name = s.CharField(help_text="当事人（已遮蔽）")
+    holder_id = s.CharField(allow_blank=True, help_text="当事人证件号（已遮蔽）")
+    office_name = s.CharField(help_text="出具机关")
+    status = s.CharField(help_text="效力状态（有效 / 已撤销 / 已作废）")
+    valid = s.BooleanField(help_text="系统记录中是否仍然有效")
+
+
+class PdfVerificationSerializer(s.Serializer):
+    outcome = s.ChoiceField(
+        choices=["valid", "untrusted", "altered", "unsigned", "unreadable", "unknown",
+                 "mismatch"],
+        help_text="valid 签名有效；untrusted 证书不受信任；altered 签名后被修改；unsigned 无签名；"
+                  "unreadable 无法读取；unknown 系统无此文书记录；mismatch 签名单位与出具机关不符")
+    signature_valid = s.BooleanField(help_text="电子签名是否有效且受信任")
+    document_valid = s.BooleanField(help_text="签名有效且文书在系统中仍然有效")
+    message = s.CharField(help_text="核验结论")
+    notes = s.ListField(child=s.CharField(), help_text="补充说明")
+    signer = s.CharField(allow_blank=True, help_text="签名单位（证书中的名称）")
+    signer_issuer = s.CharField(allow_blank=True, help_text="签名证书的签发机构")
+    signed_at = s.CharField(allow_blank=True, help_text="签名方声明的签名时间")
+    same_as_record = s.BooleanField(help_text="与系统留存的文件逐字节相同")
+    document = UploadedDocumentSerializer(allow_null=True, help_text="系统中的文书记录（仅签名有效时）")
+
+
 class TokenSerializer(s.Serializer):
     id = s.IntegerField(help_text="令牌编号")
     label = s.CharField(help_text="用途")

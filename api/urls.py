@@ -33,6 +33,8 @@ urlpatterns = [
     path("tasks/<int:pk>/remove-signer/", views.TaskSignerRemoveView.as_view(),
          name="task_remove_signer"),
     path("attachments/<uuid:uuid>/", views.AttachmentDownloadView.as_view(), name="attachment"),
+    path("documents/verify/", views.DocumentUploadVerifyView.as_view(),
+         name="document_upload_verify"),
     path("documents/<uuid:uuid>/", views.DocumentDetailView.as_view(), name="document"),
     path("documents/<uuid:uuid>/pdf/", views.DocumentPdfView.as_view(), name="document_pdf"),
     path("documents/<uuid:uuid>/verify/", views.DocumentVerifyView.as_view(),

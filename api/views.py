@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -31,6 +32,7 @@ from engine.selectors import (
     task_list_for_user,
     user_can_act_on_task,
 )
+from engine.errors import ActionRefused
 from engine.services import RuntimeFailure, task_claim, task_release
 from portal.selectors import (
     county_supervised_or_403,
@@ -318,6 +320,12 @@ class TaskCompleteView(APIView):
                                        where=f"{case.title}·{task.title}（接口）", error=str(exc))
             return Response({"detail": CONFIGURATION_ERROR_MESSAGE},
                             status=status.HTTP_400_BAD_REQUEST)
+        except ActionRefused as exc:
+            if getattr(exc, "notify_supervisors", False):  # e.g. the issuer has no signing key
+                configuration_error_report(county=case.village.county,
+                                           where=f"{case.title}·{task.title}（接口）",
+                                           error=str(exc))
+            raise
         return Response(out.TaskSerializer(selectors.task_summary(task)).data)
 
 
@@ -548,6 +556,32 @@ class DocumentVerifyView(APIView):
             "valid": document.validity == DocumentValidity.VALID}).data)
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+class DocumentUploadVerifyView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(summary="上传 PDF 核验电子签名（公开）", tags=["文书"], auth=[],
+                   request={"multipart/form-data": out.PdfUploadSerializer},
+                   description="无需登录：上传文书 PDF（字段 pdf），返回电子签名是否有效（文件未被修改、"
+                               "证书由本系统认可的证书机构签发）、签名单位，以及文书在系统中是否仍然有效。"
+                               "文件不是 PDF 或过大时为 400。",
+                   responses={200: out.PdfVerificationSerializer, 400: E400})
+    def post(self, request):
+        from engine.signing import pdf_verify
+        from portal.verification import PdfUploadForm, verification_view_context
+
+        form = PdfUploadForm(data={}, files=request.FILES)
+        if not form.is_valid():
+            return Response({"detail": "；".join(form.errors["pdf"])},
+                            status=status.HTTP_400_BAD_REQUEST)
+        result = verification_view_context(pdf_verify(form.cleaned_data["pdf"]))
+        response = Response(out.PdfVerificationSerializer(
+            {**result, "document": result["document"] or None}).data)
+        response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
 

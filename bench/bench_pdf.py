@@ -10,6 +10,9 @@ demo seed, and ``--documents`` temporary-relief cases walked to their decision
 1. **warm**: ``engine.documents.document_pdf`` of one decision ``--repeat`` times in this
    process after one untimed render: p50 / p95 and the size; the embedded fonts (what
    ``pdffonts`` lists) with their bytes.
+   **signing**: ``document_pdf_unsigned`` (WeasyPrint) and ``document_sign`` (pyHanko,
+   PAdES B-B with the issuing unit's demo key) interleaved ``--repeat`` times: the added ms per
+   document, its share of the whole, and the bytes the signature adds.
 2. **first render in a fresh process**: a new Python process imports Django, then renders one
    decision; printed separately: the import of WeasyPrint, and the render itself, as a Celery
    worker's first task would pay them.
@@ -138,6 +141,29 @@ print(f"{{(imported - ready) * 1000:.0f}} {{(done - imported) * 1000:.0f}} {{(re
 """
 
 
+def signing_cost(pk: int, repeat: int) -> None:
+    from engine.documents import document_pdf_unsigned, document_sign
+    from engine.models import Document
+
+    document = Document.objects.select_related("issuer_unit", "handling_unit",
+                                               "case__village").get(pk=pk)
+    document_sign(document, document_pdf_unsigned(document))  # untimed: loads the key
+    render, sign = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        unsigned = document_pdf_unsigned(document)
+        rendered = time.perf_counter()
+        signed = document_sign(document, unsigned)
+        done = time.perf_counter()
+        render.append((rendered - started) * 1000)
+        sign.append((done - rendered) * 1000)
+    render_ms, sign_ms = statistics.median(render), statistics.median(sign)
+    print(f"   signing (PAdES B-B, RSA-2048, pyHanko): +{sign_ms:.1f} ms per document "
+          f"(p50; min {min(sign):.1f} ms) on a {render_ms:.0f} ms render = "
+          f"{sign_ms / (render_ms + sign_ms) * 100:.0f}% of the total; "
+          f"+{(len(signed) - len(unsigned)) / 1024:.1f} KB")
+
+
 def fresh(pk: int) -> None:
     output = subprocess.run([sys.executable, "-c", FRESH.format(root=str(ROOT), pk=pk)],
                             capture_output=True, text=True, check=True, env=os.environ).stdout
@@ -179,6 +205,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="minzheng-bench-pdf-") as tmpdir:
         os.environ.pop("DATABASE_URL", None)
+        # A throw-away demo CA and unit keys, not the installation's var/signing.
+        os.environ["SIGNING_DIR"] = os.path.join(tmpdir, "signing")
         database = bench_engine.database_prepare(tmpdir)
         bench_engine.django_setup()
         print(f"Setting up ({database}) ...", flush=True)
@@ -189,6 +217,7 @@ def main() -> None:
         print(f"WeasyPrint {version('weasyprint')}, Python {sys.version.split()[0]}, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
         warm(pks[0], args.repeat)
+        signing_cost(pks[0], args.repeat)
         fresh(pks[1])
         throughput(pks)
 

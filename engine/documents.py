@@ -297,8 +297,26 @@ def _font_config():
 
 
 def document_pdf(document: Document) -> bytes:
-    """Render the document to PDF bytes. Deterministic for a given row and templates: no
-    creation date or random identifier is written, so a re-render gives the same bytes."""
+    """The document as issued: rendered, then signed (PAdES) with the issuing unit's key
+    (``engine.signing``). Deterministic for a given row, templates and key: no creation date
+    or random identifier is written and the signing time is the issue moment, so a
+    re-render gives the same bytes."""
+    return document_sign(document, document_pdf_unsigned(document))
+
+
+def document_sign(document: Document, pdf: bytes) -> bytes:
+    """Sign a rendered PDF with the key of the unit whose name and seal it carries."""
+    from .issuers import document_issuer_name
+    from .signing import pdf_sign
+
+    return pdf_sign(pdf, unit=document.issuer_unit, moment=document.created_at,
+                    document_uuid=document.uuid,
+                    reason=f"{document_issuer_name(document)}出具{document.title}"
+                           f"（{document.number}）")
+
+
+def document_pdf_unsigned(document: Document) -> bytes:
+    """Render the document to PDF bytes with WeasyPrint (not yet signed)."""
     from weasyprint import HTML  # imported lazily: loads Pango and fonts
 
     html = document_html(document)

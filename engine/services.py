@@ -785,6 +785,16 @@ def _document_issue(*, case: Case, doc_type_code: str, data: dict, actor,
         chosen = document_issuer(case=case, explicit=issuer, decider=decided_at)
     except IssuerNotConfigured as exc:
         raise ActionRefused(str(exc)) from exc
+    # Every document is signed with its issuer's key: a unit without one cannot issue (in
+    # production; the demo creates one), and the decision is refused before it is numbered.
+    from .signing import SigningNotConfigured, signing_check
+
+    try:
+        signing_check(chosen.unit)
+    except SigningNotConfigured as exc:
+        refusal = ActionRefused(str(exc))
+        refusal.notify_supervisors = True  # the page tells the county's supervisors too
+        raise refusal from exc
     level = chosen.handling_unit.level if chosen.handling_unit else chosen.unit.level
     if doc_type.decided_by and level not in doc_type.decided_by:
         allowed = "、".join(UnitLevel(code).label for code in doc_type.decided_by)

@@ -44,6 +44,7 @@ urlpatterns = [
     path("my/", views.my_applications, name="my"),
     path("documents/<uuid:uuid>/", views.document_download, name="document"),
     path("attachments/<uuid:uuid>/", views.attachment_download, name="attachment"),
+    path("verify/", verification.verify_upload, name="verify_upload"),
     path("verify/<uuid:uuid>/", verification.verify, name="verify"),
     path("county/settings/", views.county_settings, name="county_settings"),
     path("county/quotas/<slug:key>/<int:township_pk>/", views.county_quota_set,

@@ -1,5 +1,6 @@
 """Pages of the portal. Each view: an access helper (404 for outsiders, 403 for the wrong
 role), at most one service call, then render or redirect. Every state change is a POST."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from engine.clocks import tasks_attach_clocks
 from engine.models import CaseStatus, TaskStatus, Unit, UnitLevel
 from engine.notifications import configuration_error_report
 from engine.search import search_normalise
+from engine.signing import signing_status
 from engine.selectors import (
     attachment_get_for_user,
     case_get_for_user,
@@ -187,6 +189,10 @@ def task_detail(request, pk):
             except ActionRefused as exc:
                 # Nothing was saved; the filled form comes back with the reason.
                 form.add_error(None, str(exc))
+                if getattr(exc, "notify_supervisors", False):  # e.g. no signing key
+                    configuration_error_report(county=case.village.county,
+                                               where=f"{case.title}·{task.title}",
+                                               error=str(exc))
             except RuntimeFailure as exc:
                 configuration_error_report(county=case.village.county,
                                            where=f"{case.title}·{task.title}", error=str(exc))
@@ -354,6 +360,9 @@ def county_settings(request):
     return render(request, "portal/county_settings.html", {
         "county": county, "form": form, "year": year,
         "quota_rows": county_quota_rows(county, procedure_list(), year),
+        "signing_rows": signing_status(Unit.objects.filter(path__startswith=county.path)
+                                       .exclude(doc_prefix="").order_by("path")),
+        "signing_auto": settings.SIGNING_AUTO_CREATE,
     })
 
 

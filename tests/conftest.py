@@ -19,6 +19,34 @@ def _demo_seeded() -> bool:
     return Unit.objects.filter(name="婺城区").exists() and ProcessDefinition.objects.exists()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_dir(tmp_path_factory):
+    """One demo CA for the whole session (RSA keys cost ~0.1 s each): documents are signed
+    with unit certificates created under it on first use, in a temporary SIGNING_DIR (also
+    exported, so a worker or server a test starts signs with the same CA)."""
+    import os
+
+    from django.conf import settings
+
+    path = tmp_path_factory.mktemp("signing")
+    old, old_env = settings.SIGNING_DIR, os.environ.get("SIGNING_DIR")
+    settings.SIGNING_DIR = path
+    os.environ["SIGNING_DIR"] = str(path)
+    yield path
+    settings.SIGNING_DIR = old
+    if old_env is None:
+        os.environ.pop("SIGNING_DIR", None)
+    else:
+        os.environ["SIGNING_DIR"] = old_env
+
+
+@pytest.fixture(scope="session")
+def foreign_signing_dir(tmp_path_factory):
+    """Another installation's SIGNING_DIR (use with override_settings): its own demo CA,
+    not trusted by this one."""
+    return tmp_path_factory.mktemp("foreign-signing")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, with the demo organisation and the shipped definitions seeded once

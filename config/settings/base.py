@@ -180,6 +180,18 @@ SPECTACULAR_SETTINGS = {
 BPMN_DIR = BASE_DIR / "bpmn"
 PRINT_TEMPLATES_DIR = BASE_DIR / "print_templates"
 
+# Digital signatures on documents (engine/signing.py): keys and certificates live outside the
+# repository, under SIGNING_DIR (units/<doc_prefix>/key.pem + cert.pem [+ chain.pem]; trust
+# anchors ca/ca.crt or SIGNING_TRUST_ROOTS, comma-separated paths). SIGNING_AUTO_CREATE=1
+# (the default outside production) makes a demo CA and unit certificates when missing;
+# production refuses to issue a document whose unit has none.
+SIGNING_DIR = Path(os.environ.get("SIGNING_DIR", str(BASE_DIR / "var" / "signing")))
+SIGNING_TRUST_ROOTS = [p for p in os.environ.get("SIGNING_TRUST_ROOTS", "").split(",") if p]
+SIGNING_AUTO_CREATE = os.environ.get("SIGNING_AUTO_CREATE", "1") == "1"
+SIGNING_KEY_PASSPHRASE = os.environ.get("SIGNING_KEY_PASSPHRASE", "")
+# Largest PDF the verification page accepts (documents are ~200 KB).
+VERIFY_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
 # Celery: a real broker when REDIS_URL is set, otherwise tasks run eagerly in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

@@ -26,6 +26,9 @@ if SECRET_KEY == "dev-insecure-key-change-me" or len(SECRET_KEY) < 50 or \
                                "(e.g. python -c \"import secrets; print(secrets.token_urlsafe(50))\")")
 if not os.environ["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfigured("production settings need a PostgreSQL DATABASE_URL")
+# Never a demo CA in production: each issuing unit's key and certificate are installed under
+# SIGNING_DIR (README, "Signed documents"); a unit without one cannot issue.
+SIGNING_AUTO_CREATE = os.environ.get("SIGNING_AUTO_CREATE", "0") == "1"
 ALLOWED_HOSTS = [host.strip() for host in os.environ["ALLOWED_HOSTS"].split(",") if host.strip()]
 
 

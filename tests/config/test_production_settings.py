@@ -72,3 +72,12 @@ def test_server_error_page_is_chinese(client, db, settings):
     response = Client(raise_request_exception=False).get("/boom/")
     assert response.status_code == 500
     assert "系统繁忙" in response.content.decode()
+
+
+def test_production_never_makes_demo_signing_keys():
+    """Production signs with installed keys only: SIGNING_AUTO_CREATE is off unless set."""
+    probe = ("from django.conf import settings; "
+             "print(settings.SIGNING_AUTO_CREATE, settings.SIGNING_DIR)")
+    result = _manage("shell", "--verbosity", "0", "-c", probe, **GOOD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "False"

@@ -161,6 +161,8 @@ MATRIX = {
                                               "township_leader"})),
     "portal:verify": Entry(kwargs=lambda w: {"uuid": w.document.uuid}, get=ALL, post=None,
                            query="?c={checksum}"),
+    # Upload a PDF to check its signature: public, nothing of the case without the file.
+    "portal:verify_upload": Entry(get=ALL, post=ALL),
     "portal:county_settings": Entry(get=SUPERVISOR, post=SUPERVISOR),
     "portal:county_quota_set": Entry(
         kwargs=lambda w: {"key": "elderly_home_adaptation", "township_pk": w.township.pk},
@@ -273,6 +275,8 @@ MATRIX = {
                               case_bound=True, get_only=True),
     "api:document_verify": Entry(kwargs=lambda w: {"uuid": w.document.uuid}, get=ALL,
                                  post=None, query="?c={checksum}"),
+    # Public, POST only (a multipart upload): a GET is 405 for everyone.
+    "api:document_upload_verify": Entry(post=ALL),
     "api:tokens": Entry(get=SUPERVISOR, post=SUPERVISOR,
                         data=lambda w: {"username": "wucheng_dept_police", "label": "公安"}),
     "api:token_revoke": Entry(kwargs=_pk("token"), post=SUPERVISOR),

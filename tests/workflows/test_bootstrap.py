@@ -80,3 +80,20 @@ def test_bad_units_file_is_a_command_error(tmp_path):
                      "--office-name", "兰江区民政局", "--admin", "x", "--units", str(units),
                      stdout=io.StringIO())
     assert not Unit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bootstrap_says_where_the_signing_keys_go(tmp_path, settings):
+    """A real county: no key is made; the output names the files each issuing unit needs.
+    With --demo-signing a demo CA and the county's certificate are made to try it out."""
+    settings.SIGNING_DIR = tmp_path / "signing"
+    settings.SIGNING_AUTO_CREATE = False
+    output = _bootstrap(tmp_path)
+    assert "兰江区民政局（单位代码 兰民）：未配置，该单位不能出具文书" in output
+    assert str(tmp_path / "signing" / "units" / "兰民" / "key.pem") in output
+    assert not (tmp_path / "signing" / "units").exists()
+
+    output = _bootstrap(tmp_path, demo_signing=True)
+    assert "兰江区民政局（单位代码 兰民）：已配置" in output
+    assert (tmp_path / "signing" / "units" / "兰民" / "cert.pem").is_file()
+    assert (tmp_path / "signing" / "ca" / "ca.crt").is_file()

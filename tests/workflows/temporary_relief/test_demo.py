@@ -40,3 +40,18 @@ def test_seed_shows_a_notice_in_progress_and_one_ended(demo, township_leader):
 
 # The seed_demo command itself (account table, printed address, every stage, idempotence):
 # tests/workflows/test_demo_stages.py
+
+
+def test_seed_demo_command_sets_up_signing(demo, settings):
+    """Documents are signed: seed_demo makes the demo CA and the issuing units' certificates
+    (under SIGNING_DIR, never in the repository) and says so."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from engine.signing import unit_files
+
+    out = StringIO()
+    call_command("seed_demo", "--no-stages", stdout=out)
+    assert "演示电子签章" in out.getvalue()
+    assert unit_files("婺民").cert.is_file() and unit_files("罗店政").cert.is_file()

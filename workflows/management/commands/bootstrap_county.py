@@ -20,6 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email", default="")
         parser.add_argument("--units", type=Path,
                             help="text file, one township per line: 罗店镇：罗店村、后溪村")
+        parser.add_argument("--demo-signing", action="store_true",
+                            help="create a demo CA and signing certificates for the issuing "
+                                 "units under SIGNING_DIR (trying it out only; a real county "
+                                 "installs certificates from its CA, see README)")
 
     def handle(self, *args, **options):
         try:
@@ -34,5 +38,25 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"已建立：{result.county.name}（{result.county.office_name}），"
                           f"乡镇 {result.county.children.count()} 个")
+        self._signing(result.county, demo=options["demo_signing"])
         self.stdout.write(f"管理员 {result.admin.username} 请打开以下链接设置密码（一次有效）：")
         self.stdout.write(f"  {settings.SITE_URL}{result.set_password_path}")
+
+    def _signing(self, county, *, demo: bool) -> None:
+        """Every document is signed with its issuer's key: say where each issuing unit's key
+        and certificate go, or make demo ones."""
+        from engine.models import Unit
+        from engine.signing import demo_signing_setup, signing_status, trust_root_files
+
+        units = Unit.objects.filter(path__startswith=county.path).exclude(doc_prefix="")
+        if demo:
+            demo_signing_setup(units)
+            self.stdout.write(f"已生成演示电子签章证书（仅供试用）：{settings.SIGNING_DIR}")
+        self.stdout.write("电子签章（文书签名）：")
+        for row in signing_status(units):
+            state = "已配置" if row["ok"] else "未配置，该单位不能出具文书"
+            self.stdout.write(f"  {row['office_name']}（单位代码 {row['code']}）：{state}")
+            if not row["ok"]:
+                self.stdout.write(f"    私钥 {row['key']}，证书 {row['cert']}")
+        roots = "、".join(str(p) for p in trust_root_files())
+        self.stdout.write(f"  信任的根证书：{roots}")

@@ -32,6 +32,14 @@ class Command(BaseCommand):
         accounts = demo_seed()
         for definition in procedures_deploy_all():
             self.stdout.write(f"流程已部署：{definition.name} 第 {definition.version} 版")
+        # Documents are signed: a demo CA and a certificate for every issuing unit (county
+        # bureau, townships with their own series), under SIGNING_DIR, never in the repo.
+        from engine.models import Unit
+        from engine.signing import demo_signing_setup
+
+        signed = demo_signing_setup(Unit.objects.exclude(doc_prefix="").order_by("path"))
+        self.stdout.write(f"演示电子签章：{settings.SIGNING_DIR}（演示根证书 ca/ca.crt，"
+                          f"{len(signed)} 个出具单位的证书；仅供演示）")
         notes, modules = [], [import_module(module) for module in DEMO_SEEDS]
         for module in modules:
             notes += module.seed(stages=stages)
