@@ -122,6 +122,8 @@ STATICFILES_DIRS = [
     ("bpmn-js", BASE_DIR / "frontend" / "node_modules" / "bpmn-js" / "dist"),
     ("dmn-js", BASE_DIR / "frontend" / "node_modules" / "dmn-js" / "dist"),
     ("echarts", BASE_DIR / "frontend" / "node_modules" / "echarts" / "dist"),
+    # The DMN editor rebuilt for production by bin/setup (frontend/build.mjs).
+    ("frontend-build", BASE_DIR / "frontend" / "build"),
 ]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
