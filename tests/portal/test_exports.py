@@ -213,3 +213,19 @@ def test_register_page_lists_links_for_staff(client_for, county_staff, granted):
     assert f'href="{REGISTER}"' in page
     body = client_for(county_staff).get(REGISTER).content.decode()
     assert 'id="register-summary"' in body and "罗店镇" in body
+
+
+def test_elderly_home_register_shows_the_subsidy(village):
+    """Each procedure's own amount: the adaptation subsidy; a refusal grants nothing."""
+    from engine.models import Case
+    from workflows.registry import procedure_get
+
+    procedure = procedure_get("elderly_home_adaptation")
+    assert exports._register_header(procedure)[8] == "补贴金额（元）"
+    case = Case(pk=7, village=village, applicant_name="王秀英", data={
+        "decision": "approve", "subsidy": 1940}, applicant_id_number="")
+    case.register_documents = []
+    row = exports.register_row(case, procedure)
+    assert row.amount == Decimal("1940") and row.decision == "批准" and row.township == "罗店镇"
+    case.data = {"decision": "refuse", "subsidy": 1940}
+    assert exports.register_row(case, procedure).amount is None
