@@ -314,6 +314,11 @@ def bulk_insert(*, cases: int, open_tasks: int, completed_per_case: int) -> None
         from engine.reports import step_stats_rebuild
 
         print(f"  step summary: {step_stats_rebuild()} rows")
+    if MigrationRecorder(connection).migration_qs.filter(app="engine",
+                                                         name="0022_charts").exists():
+        from engine.reports import case_month_stats_rebuild
+
+        print(f"  monthly summary: {case_month_stats_rebuild()} rows")
 
 
 def _luodian_path() -> str:

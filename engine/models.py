@@ -322,6 +322,25 @@ class StepStat(models.Model):
             fields=["unit", "procedure", "spec_name", "title"], name="unique_step_stat")]
 
 
+class CaseMonthStat(models.Model):
+    """The dashboard's 12-month trend, kept as running counts: per township (or the village,
+    for a village outside any township), procedure and calendar month (local time, stored as
+    its first day) the cases filed and the cases decided (办结), bumped in the transaction that
+    files or finishes a case (``engine.reports.case_month_filed`` / ``case_month_decided``),
+    so the trend never rescans the cases."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255, db_index=True)
+    procedure = models.CharField(max_length=60)
+    month = models.DateField()
+    filed = models.PositiveIntegerField(default=0)
+    decided = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["unit", "procedure", "month"], name="unique_case_month_stat")]
+
+
 class AuditAction(models.TextChoices):
     DEPLOYED = "deployed", "部署流程"
     STARTED = "started", "发起申请"

@@ -14,13 +14,15 @@ the procedures and units where the user holds one of the procedure's own roles
 see.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
-from .models import Case, CaseStatus, HumanTask, StepStat, TaskStatus, Unit
+from .models import (Case, CaseMonthStat, CaseStatus, HumanTask, StepStat, TaskStatus, Unit,
+                     UnitLevel)
 
 # Cases not yet concluded (未办结). Suspended and failed cases are still the county's to
 # finish, so they count as open.
@@ -91,6 +93,17 @@ def overdue_tasks_by_township(*, county: Unit, now: datetime,
     return _by_township_and_procedure(tasks, "overdue_tasks")
 
 
+def _reach_q(viewer) -> Q:
+    """Summary rows (``unit_path``, ``procedure``) the viewer may count: the procedures and
+    units where they hold one of the procedure's own roles (``procedure_reach``)."""
+    from .selectors import procedure_reach
+
+    reach = Q(pk__in=[])
+    for unit_path, procedures in procedure_reach(viewer):
+        reach |= Q(unit_path__startswith=unit_path, procedure__in=sorted(procedures))
+    return reach
+
+
 def step_durations(*, county: Unit, viewer=None) -> list[StepDuration]:
     """Average handling time of each step (created → completed) over the completed tasks
     within ``county`` (or a township), per procedure and step; slowest first within a
@@ -100,12 +113,7 @@ def step_durations(*, county: Unit, viewer=None) -> list[StepDuration]:
         raise ValueError(f"{county} has no materialised path")
     stats = StepStat.objects.filter(unit_path__startswith=county.path)
     if viewer is not None:
-        from .selectors import procedure_reach
-
-        reach = Q(pk__in=[])
-        for unit_path, procedures in procedure_reach(viewer):
-            reach |= Q(unit_path__startswith=unit_path, procedure__in=sorted(procedures))
-        stats = stats.filter(reach)
+        stats = stats.filter(_reach_q(viewer))
     rows = (stats.values("procedure", "spec_name", "title")
             .annotate(count=Sum("completed"), seconds=Sum("total_seconds")))
     durations = [StepDuration(procedure=row["procedure"], spec_name=row["spec_name"],
@@ -166,4 +174,123 @@ def step_stats_rebuild() -> int:
     StepStat.objects.all().delete()
     rows = step_stats_rows(HumanTask, Unit, StepStat)
     StepStat.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# The running monthly summary of filings and decisions (CaseMonthStat)
+
+
+@dataclass(frozen=True)
+class MonthCounts:
+    """Cases filed and decided (办结) in one calendar month, of one procedure."""
+
+    month: date
+    procedure: str
+    filed: int
+    decided: int
+
+
+def month_start(moment: datetime) -> date:
+    """The first day of ``moment``'s calendar month in local time (Asia/Shanghai)."""
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def months_back(last: date, count: int) -> list[date]:
+    """``count`` month starts ending with ``last`` (a month start), oldest first."""
+    months = []
+    year, month = last.year, last.month
+    for _ in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def _case_month_bump(*, case: Case, moment: datetime, field: str) -> None:
+    # Same upsert as step_stat_record: one UPDATE, or the month's first row (a concurrent
+    # first insert loses on the unique constraint inside its savepoint and updates instead).
+    village = case.village
+    unit = village.ancestor_at(UnitLevel.TOWNSHIP) or village
+    key = {"unit_id": unit.pk, "procedure": case.procedure, "month": month_start(moment)}
+    if CaseMonthStat.objects.filter(**key).update(**{field: F(field) + 1}):
+        return
+    try:
+        with transaction.atomic():
+            CaseMonthStat.objects.create(**key, unit_path=unit.path, **{field: 1})
+    except IntegrityError:
+        CaseMonthStat.objects.filter(**key).update(**{field: F(field) + 1})
+
+
+def case_month_filed(*, case: Case) -> None:
+    """Count a new case in its filing month; called in ``case_start``'s transaction."""
+    _case_month_bump(case=case, moment=case.created_at, field="filed")
+
+
+def case_month_decided(*, case: Case) -> None:
+    """Count a case in the month it concluded (办结); called in the transaction that
+    finishes it. Voided cases (作废) are not decisions and are not counted."""
+    _case_month_bump(case=case, moment=case.completed_at, field="decided")
+
+
+def monthly_trend(*, county: Unit, months: list[date], viewer=None) -> list[MonthCounts]:
+    """Filed and decided cases per month (of ``months``) and procedure within ``county``, read
+    from ``CaseMonthStat``; with ``viewer`` only where that user holds one of the procedure's
+    own roles (as ``step_durations``). Months without any case are absent."""
+    if not county.path:
+        raise ValueError(f"{county} has no materialised path")
+    stats = CaseMonthStat.objects.filter(unit_path__startswith=county.path,
+                                         month__gte=months[0], month__lte=months[-1])
+    if viewer is not None:
+        stats = stats.filter(_reach_q(viewer))
+    rows = (stats.values("month", "procedure")
+            .annotate(filed_sum=Sum("filed"), decided_sum=Sum("decided")).order_by())
+    return sorted((MonthCounts(month=row["month"], procedure=row["procedure"],
+                               filed=row["filed_sum"], decided=row["decided_sum"])
+                   for row in rows), key=lambda m: (m.month, m.procedure))
+
+
+def case_month_stats_rows(case_model, unit_model, stat_model) -> list:
+    """Unsaved ``stat_model`` rows counting every case filed and decided so far (models
+    passed in so the migration can use its historical ones)."""
+    tz = timezone.get_current_timezone()
+    counts: dict[tuple, list[int]] = {}
+    filed = (case_model.objects.values("village_id", "procedure",
+                                       month=TruncMonth("created_at", tzinfo=tz))
+             .annotate(count=Count("pk")).order_by())
+    decided = (case_model.objects.filter(status="completed", completed_at__isnull=False)
+               .values("village_id", "procedure", month=TruncMonth("completed_at", tzinfo=tz))
+               .annotate(count=Count("pk")).order_by())
+    villages = {}
+    for index, rows in enumerate((filed, decided)):
+        for row in rows:
+            villages[row["village_id"]] = None
+            month = row["month"]
+            month = (month.date() if isinstance(month, datetime) else month).replace(day=1)
+            key = (row["village_id"], row["procedure"], month)
+            counts.setdefault(key, [0, 0])[index] += row["count"]
+    units = {pk: (parent_id, level) for pk, parent_id, level in unit_model.objects.filter(
+        pk__in=villages).values_list("pk", "parent_id", "level")}
+    # A case's unit is its village's township (the parent) when it has one.
+    parents = {pk: (parent if parent and level == "village" else pk)
+               for pk, (parent, level) in units.items()}
+    summed: dict[tuple, list[int]] = {}
+    for (village_id, procedure, month), (f, d) in counts.items():
+        key = (parents[village_id], procedure, month)
+        total = summed.setdefault(key, [0, 0])
+        total[0] += f
+        total[1] += d
+    paths = dict(unit_model.objects.filter(pk__in={k[0] for k in summed})
+                 .values_list("pk", "path"))
+    return [stat_model(unit_id=unit_id, unit_path=paths[unit_id], procedure=procedure,
+                       month=month, filed=f, decided=d)
+            for (unit_id, procedure, month), (f, d) in summed.items()]
+
+
+@transaction.atomic
+def case_month_stats_rebuild() -> int:
+    """Recount the monthly summary from the cases (after a bulk import such as
+    ``bench/seed_scale.py``); returns the number of rows."""
+    CaseMonthStat.objects.all().delete()
+    rows = case_month_stats_rows(Case, Unit, CaseMonthStat)
+    CaseMonthStat.objects.bulk_create(rows, batch_size=1000)
     return len(rows)

@@ -43,7 +43,7 @@ from .models import (
 )
 from .registry import action as registered_action
 from .registry import document_type
-from .reports import step_stat_record
+from .reports import case_month_decided, case_month_filed, step_stat_record
 from .runtime import DefinitionError, RuntimeFailure
 from .selectors import user_can_act_on_task
 
@@ -303,6 +303,7 @@ def case_start(*, procedure: str, title: str, village: Unit, applicant_name: str
     )
     case.full_clean(exclude=["state", "data"])
     case.save()
+    case_month_filed(case=case)  # the dashboard's monthly trend (engine.reports)
     from .persons import case_persons_record
 
     case_persons_record(case=case, persons=persons or [])
@@ -416,6 +417,7 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
         fields += ["status", "completed_at"]
         AuditEntry.objects.create(case=case, actor=actor, action=AuditAction.FINISHED,
                                   summary="办结")
+        case_month_decided(case=case)
     case.save(update_fields=fields)
 
 

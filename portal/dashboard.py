@@ -19,12 +19,14 @@ from django.views.decorators.http import require_GET
 from engine.calendar import uncertain_task_counts
 from engine.clocks import overdue_clocks
 from engine.models import Unit, UnitLevel
-from engine.reports import open_cases_by_township, overdue_tasks_by_township, step_durations
+from engine.reports import (month_start, monthly_trend, months_back, open_cases_by_township,
+                            overdue_tasks_by_township, step_durations)
 from workflows.registry import procedure_get, procedure_list
 
 from .selectors import county_supervised_or_403
 
 REFRESH_SECONDS = 30
+TREND_MONTHS = 12
 
 
 def dashboard_county_or_403(user) -> Unit:
@@ -73,7 +75,8 @@ def _procedure_order(keys) -> list[str]:
 def dashboard_figures(*, county: Unit, now: datetime, viewer=None) -> dict:
     """Everything the dashboard shows, JSON-ready: per township (every township of the
     county, idle ones included) its open cases and overdue steps, split by procedure; and the
-    average handling time of every step completed in the county. ``viewer``: count only the
+    average handling time of every step completed in the county; the cases filed and decided
+per month over the last year (``trend``). ``viewer``: count only the
     cases that user sees (the pages always pass the reader)."""
     open_cases = open_cases_by_township(county=county, viewer=viewer)
     overdue = overdue_tasks_by_township(county=county, now=now, viewer=viewer)
@@ -108,6 +111,15 @@ def dashboard_figures(*, county: Unit, now: datetime, viewer=None) -> dict:
         "average_label": duration_label(d.average),
     } for d in durations]
     local = timezone.localtime(now)
+    # Filed and decided (办结) cases per month over the last TREND_MONTHS months, this one
+    # included, from the monthly summary (engine.reports.monthly_trend); idle months are 0.
+    months = months_back(month_start(now), TREND_MONTHS)
+    per_month = {month: {"filed": 0, "decided": 0} for month in months}
+    for counts in monthly_trend(county=county, months=months, viewer=viewer):
+        per_month[counts.month]["filed"] += counts.filed
+        per_month[counts.month]["decided"] += counts.decided
+    trend = [{"month": month.strftime("%Y-%m"), "label": f"{month.year}年{month.month}月",
+              **per_month[month]} for month in months]
     # Open steps whose due time crossed a year without holiday data (engine.calendar). Not
     # scoped to the reader: it is the county's own setting the supervisor must complete, a
     # number that names no case, of every procedure the calendar counts deadlines for.
@@ -123,6 +135,7 @@ def dashboard_figures(*, county: Unit, now: datetime, viewer=None) -> dict:
                    "overdue_tasks": sum(t["overdue_tasks"] for t in townships)},
         "townships": townships,
         "steps": steps,
+        "trend": trend,
         "calendar_warnings": calendar_warnings,
     }
 

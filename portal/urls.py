@@ -98,6 +98,17 @@ urlpatterns += [
     path("dashboard/data/", dashboard.dashboard_data, name="dashboard_data"),
 ]
 
+# Excel exports and registers (登记簿) (portal/exports.py).
+from . import exports  # noqa: E402
+
+urlpatterns += [
+    path("cases/export/", exports.cases_export, name="cases_export"),
+    path("tasks/export/", exports.inbox_export, name="inbox_export"),
+    path("registers/<slug:procedure_key>/", exports.register, name="register_book"),
+    path("registers/<slug:procedure_key>/export/", exports.register_export,
+         name="register_export"),
+]
+
 # 节假日安排录入 (portal/views_calendar.py).
 from . import views_calendar  # noqa: E402
 

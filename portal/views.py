@@ -251,7 +251,8 @@ def case_list(request):
     staff_required(request.user)
     query = search_normalise(request.GET.get("q"))
     page = page_of(cases_for_staff(request.user, query=query), request)
-    return render(request, "portal/case_list.html", {"page": page, "q": query})
+    return render(request, "portal/case_list.html", {"page": page, "q": query,
+                                                     "register_procedures": procedure_list()})
 
 
 @login_required

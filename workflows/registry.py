@@ -64,6 +64,10 @@ class Procedure:
     # The people an application names besides the applicant, for the duplicate check
     # (engine.persons): fn(cleaned_data) -> [{"id_number", "name", "relation"}].
     persons: Callable | None = None
+    # The register (登记簿, portal/exports.py): (case-data field, column label) of the
+    # amount a decided case granted, e.g. ("approved_amount", "救助金额（元）"); None when
+    # the procedure grants no money.
+    register_amount: tuple[str, str] | None = None
 
     def task_form_class(self, spec_name: str, form_key: str = "") -> type[forms.Form]:
         """The form of a user task: the procedure's own, else the generic form the diagram

@@ -124,11 +124,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-# The modeler's pinned browser bundles (bpmn-js, dmn-js), installed by bin/setup with
-# `npm ci` into frontend/node_modules; only their dist/ folders are served.
+# The pinned browser bundles (bpmn-js, dmn-js for the modeler, ECharts for the dashboard),
+# installed by bin/setup with `npm ci` into frontend/node_modules; only their dist/ folders
+# are served.
 STATICFILES_DIRS = [
     ("bpmn-js", BASE_DIR / "frontend" / "node_modules" / "bpmn-js" / "dist"),
     ("dmn-js", BASE_DIR / "frontend" / "node_modules" / "dmn-js" / "dist"),
+    ("echarts", BASE_DIR / "frontend" / "node_modules" / "echarts" / "dist"),
+    # The DMN editor rebuilt for production by bin/setup (frontend/build.mjs).
+    ("frontend-build", BASE_DIR / "frontend" / "build"),
 ]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

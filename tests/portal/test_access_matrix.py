@@ -201,6 +201,13 @@ MATRIX = {
         data=lambda w: {"name": "李四", "contact": "13800000009",
                         "content": "申请人家中有车，不符合救助条件"}),
     "portal:dashboard": Entry(get=SUPERVISOR, lists_case=True),
+    # Excel exports (portal/exports.py): the pages' rows, so the pages' personas.
+    "portal:cases_export": Entry(get=STAFF, lists_case=True),
+    "portal:inbox_export": Entry(get=STAFF, lists_case=True),
+    "portal:register_book": Entry(kwargs=lambda w: {"procedure_key": "temporary_relief"},
+                                  get=STAFF, lists_case=True),
+    "portal:register_export": Entry(kwargs=lambda w: {"procedure_key": "temporary_relief"},
+                                    get=STAFF, lists_case=True),
     "portal:dashboard_data": Entry(get=SUPERVISOR),
     "portal:county_calendar": Entry(get=SUPERVISOR, post=SUPERVISOR),
     # 报县备案 of the township's decision: the township's own staff and the county bureau.
@@ -404,6 +411,20 @@ def _client(user):
     return client
 
 
+def _text(response) -> str:
+    """The page, or every cell of an Excel export (a zip: its bytes say nothing)."""
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(BytesIO(response.content), read_only=True)
+        return " ".join(str(cell) for sheet in book.worksheets
+                        for row in sheet.iter_rows(values_only=True) for cell in row
+                        if cell is not None)
+    return response.content.decode()
+
+
 def test_access_matrix(demo, monkeypatch):
     import logging
 
@@ -440,12 +461,12 @@ def test_access_matrix(demo, monkeypatch):
                     and status not in (404, 405) and not (status == 403 and persona in entry.gate):
                 failures.append(f"GET {name} as {persona}: {status}, expected 404")
             if status == 200 and entry.lists_case and not sees_case:
-                page = response.content.decode()
+                page = _text(response)
                 leaked = [link for link in case_links if link in page]
                 if leaked or DIAGNOSIS in page or ACCOUNT in page:
                     failures.append(f"GET {name} as {persona}: the case leaks {leaked}")
             if status == 200 and not sees_case:
-                page = response.content.decode()
+                page = _text(response)
                 if DIAGNOSIS in page or ACCOUNT in page:
                     failures.append(f"GET {name} as {persona}: sensitive data leaks")
             # POST

@@ -148,3 +148,36 @@ def test_the_supervisors_top_menu_fits_one_row_at_1366_px(page, live_server, tra
     assert max(tops) - min(tops) <= 4, tops  # one row
     header = page.eval_on_selector("header.topbar", "h => h.getBoundingClientRect().height")
     assert header < 80, header
+
+
+def test_the_dashboard_draws_its_charts_without_console_errors(page, live_server,
+                                                               transactional_db, demo,
+                                                               applicant, village,
+                                                               township_staff):
+    """ECharts (served from frontend/node_modules) draws the three charts on canvases from
+    the figures in the page, and again after a refresh; the console stays clean."""
+    from tests.workflows.temporary_relief.helpers import complete, file_application
+
+    file_application(user=applicant, village=village)
+    complete(file_application(user=applicant, village=village), township_staff, "accept",
+             acceptance="accept")
+    problems = []
+    page.on("console", lambda m: problems.append(f"{m.text} {m.location.get('url')}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    _login(page, live_server.url, "wucheng_supervisor")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server.url}/dashboard/")
+    for chart in ("chart-townships", "chart-steps", "chart-trend"):
+        page.wait_for_selector(f"#{chart} canvas")
+        size = page.eval_on_selector(f"#{chart} canvas", "c => [c.width, c.height]")
+        assert min(size) > 100, (chart, size)
+    page.click("#dashboard-refresh")
+    page.wait_for_function("document.getElementById('dashboard-status').textContent"
+                           ".startsWith('更新于')")
+    page.screenshot(path=str(SCREENSHOTS / "portal_dashboard.png"), full_page=True)
+    assert page.locator("#trend-rows tr").count() == 2
+    assert page.locator("#trend-rows tr").first.inner_text().split()[-1] == "2"  # this month
+    assert problems == []

@@ -134,3 +134,71 @@ def test_unregistered_procedure_is_shown_by_its_key(client_for, supervisor, case
 ])
 def test_duration_label(delta, label):
     assert duration_label(delta) == label
+
+
+def _trend(figures):
+    return {m["month"]: (m["filed"], m["decided"]) for m in figures["trend"] if m["filed"]
+            or m["decided"]}
+
+
+def test_trend_counts_filed_and_decided_per_month(client_for, supervisor, applicant, village,
+                                                  township_staff, clock, other_county):
+    from django.utils import timezone
+
+    first = file_application(user=applicant, village=village)
+    month_one = timezone.localtime().strftime("%Y-%m")
+    clock.shift(timedelta(days=40))
+    month_two = timezone.localtime().strftime("%Y-%m")
+    file_application(user=applicant, village=village)
+    complete(first, township_staff, "accept", acceptance="reject", refusal_reason="户籍不符")
+
+    figures = client_for(supervisor).get(DATA).json()
+    assert len(figures["trend"]) == 12 and figures["trend"][-1]["month"] == month_two
+    assert figures["trend"][-1]["label"].endswith("月")
+    # 金东区's case (filed in month one) is not ours.
+    assert _trend(figures) == {month_one: (1, 0), month_two: (1, 1)}
+    page = client_for(supervisor).get(PAGE).content.decode()
+    assert 'id="chart-trend"' in page and "echarts/echarts.min.js" in page
+    assert 'id="dashboard-figures"' in page and 'id="chart-townships"' in page
+
+
+def test_trend_is_the_readers_reach(client_for, supervisor, applicant, village, other_county):
+    """The trend is a summary like the handling times: a supervisor without one of the
+    procedure's own roles in the county counts nothing."""
+    from engine.models import RoleAssignment
+
+    file_application(user=applicant, village=village)
+    assert sum(m["filed"] for m in client_for(supervisor).get(DATA).json()["trend"]) == 1
+    county = village.county
+    RoleAssignment.objects.filter(user=supervisor).delete()
+    role_assign(user=supervisor, role="org_supervisor", unit=county)  # reach: its tasks only
+    assert sum(m["filed"] for m in client_for(supervisor).get(DATA).json()["trend"]) == 0
+
+
+def test_trend_rebuild_agrees_with_the_running_counts(applicant, village, township_staff,
+                                                      clock, demo):
+    from engine.models import CaseMonthStat
+    from engine.reports import case_month_stats_rebuild
+
+    def rows():
+        return sorted(CaseMonthStat.objects.values_list("unit_id", "procedure", "month",
+                                                        "filed", "decided"))
+
+    first = file_application(user=applicant, village=village)
+    clock.shift(timedelta(days=35))
+    file_application(user=applicant, village=village)
+    complete(first, township_staff, "accept", acceptance="reject", refusal_reason="户籍不符")
+    incremental = rows()
+    assert [r[3:] for r in incremental] == [(1, 0), (1, 1)]
+    assert {r[0] for r in incremental} == {village.parent_id}
+    assert case_month_stats_rebuild() == 2
+    assert rows() == incremental
+
+
+def test_data_endpoint_query_budget(client_for, supervisor, cases, django_assert_max_num_queries):
+    """The endpoint reads summaries and grouped counts: its queries do not grow with the
+    cases (measured 20 when written)."""
+    client = client_for(supervisor)
+    client.get(DATA)
+    with django_assert_max_num_queries(24):
+        assert client.get(DATA).status_code == 200

@@ -62,6 +62,8 @@ def test_setup_makes_a_venv_from_debian_python(tmp_path):
     assert imported.returncode == 0, imported.stderr
     prefix, base_prefix = imported.stdout.split()
     assert Path(prefix) == tmp_path / ".venv" and base_prefix == "/usr"
+    # The DMN editor's production bundle (frontend/build.mjs).
+    assert (tmp_path / "frontend" / "build" / "dmn-js" / "dmn-modeler.production.min.js").exists()
     # Nothing landed in the system interpreter.
     assert _system_has_django() == system_had_django
 

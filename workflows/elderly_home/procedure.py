@@ -112,6 +112,8 @@ PROCEDURE = Procedure(
     completion_check=completion_check,
     case_notices=case_notices,
     quotas=((QUOTA_KEY, "居家适老化改造（户）"),),
+    # The diagram computes it once the works are checked: min(actual basic cost, cap).
+    register_amount=("subsidy", "补贴金额（元）"),
     withdraw=application_withdraw,
     may_withdraw=may_withdraw,
     task_forms={

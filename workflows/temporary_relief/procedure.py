@@ -288,6 +288,7 @@ PROCEDURE = Procedure(
                                               also_for=("accept", "urgent_review"))},
     ),
     notice_types=(RELIEF_NOTICE,),
+    register_amount=("approved_amount", "救助金额（元）"),
     document_types=(
         DocumentType(code="relief_decision", title="临时救助决定书",
                      template="temporary_relief/decision.html", series="救",

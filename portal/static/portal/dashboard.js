@@ -76,6 +76,15 @@
     document.getElementById("calendar-warnings").replaceChildren(...alerts);
   }
 
+  function renderTrend(figures) {
+    var months = figures.trend || [];
+    document.getElementById("trend-months").replaceChildren(
+      el("th", "月份"), ...months.map(function (m) { return el("th", m.month); }));
+    document.getElementById("trend-rows").replaceChildren(
+      row([el("th", "受理")].concat(months.map(function (m) { return el("td", m.filed); }))),
+      row([el("th", "办结")].concat(months.map(function (m) { return el("td", m.decided); }))));
+  }
+
   function render(figures) {
     document.getElementById("total-open").textContent = figures.totals.open_cases;
     document.getElementById("total-overdue").textContent = figures.totals.overdue_tasks;
@@ -84,6 +93,8 @@
     renderWorkload(figures);
     renderSteps(figures);
     renderCalendarWarnings(figures);
+    renderTrend(figures);
+    if (window.dashboardCharts) window.dashboardCharts.render(figures);  // dashboard_charts.js
   }
 
   function status(text, isError) {

@@ -53,7 +53,9 @@
 
   async function openTable(index, xml) {
     var pane = document.getElementById("pane-dmn-" + index);
-    var viewer = new DmnJS({ container: pane });
+    // Chinese labels and a FEEL help line (dmn_zh.js).
+    var viewer = new DmnJS(Object.assign({ container: pane }, window.DmnZh.options()));
+    pane.insertBefore(window.DmnZh.hint(), pane.firstChild);
     tables.push({ viewer: viewer, pane: pane, xml: xml });
     await viewer.importXML(xml);
     // Open the decision table itself (the shipped tables have no DRD drawing).
