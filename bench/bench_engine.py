@@ -158,9 +158,9 @@ class Recorder:
         real = {name: getattr(runtime, name) for name in
                 ("new_workflow", "complete_task", "fire_timers", "send_message")}
 
-        def new_workflow(spec_json, data):
+        def new_workflow(spec_json, data, **kwargs):
             self.scripts[self._key(data)].append(("start", copy.deepcopy(data)))
-            return real["new_workflow"](spec_json, data)
+            return real["new_workflow"](spec_json, data, **kwargs)
 
         def complete_task(workflow, task_id, data):
             task = workflow.get_task_from_id(UUID(task_id))

@@ -388,7 +388,9 @@ class AuditEntry(models.Model):
             raise ValidationError("audit entries are append-only")
         from .audit import audit_entry_link
 
-        with transaction.atomic():
+        # No savepoint of its own inside the caller's transaction (two round trips per
+        # entry): a failure here fails the whole step, which is what must happen anyway.
+        with transaction.atomic(savepoint=False):
             audit_entry_link(self)
             super().save(*args, **kwargs)
 
