@@ -295,8 +295,10 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
             row.save(update_fields=["status", "completed_at"])
-    roles = {role.code: role for role in Role.objects.filter(
-        code__in=[t.lane for t in ready.values() if t.lane])}
+    new_lanes = [t.lane for task_id, t in ready.items()
+                 if t.lane and task_id not in open_rows and task_id not in held]
+    roles = {role.code: role for role in Role.objects.filter(code__in=new_lanes)} \
+        if new_lanes else {}
     village = case.village
     county = village.county
     from .authority import task_data_with_authority
@@ -538,9 +540,11 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
     # The decider's authority (审批权限) is checked before any branch, so a delegate's answer
     # or a stashed completion above the limit is refused too, not only the final one.
     _authority_check(task=task, case_data=case.data, form_data=form_data)
+    notes = None
     if task.spec_name not in ENGINE_STEPS:  # refuse early, before a delegate's or stashed answer
         from .checks import completion_check_run
-        completion_check_run(case=case, task=task, form_data=form_data, actor=user, record=False)
+        notes = completion_check_run(case=case, task=task, form_data=form_data, actor=user,
+                                     record=False)
     if task.delegated_by_id and task.assignee_id == user.pk and task.delegate_answer is None:
         return _delegate_answer(case=case, task=task, user=user, form_data=form_data)
     if task.spec_name == CO_SIGN:
@@ -556,7 +560,7 @@ def task_complete(*, user, task_pk: int, form_data: dict) -> HumanTask:
         return _stash_until_co_signed(case=case, task=task, user=user, form_data=form_data,
                                       principal=principal)
     return _complete_diagram_task(case=case, task=task, user=user, form_data=form_data,
-                                  principal=principal)
+                                  principal=principal, checked_notes=notes)
 
 
 def _authority_check(*, task, case_data, form_data) -> None:
@@ -565,14 +569,17 @@ def _authority_check(*, task, case_data, form_data) -> None:
     completion_check(task=task, case_data=case_data, form_data=form_data)
 
 
-def _complete_diagram_task(*, case, task, user, form_data, principal) -> HumanTask:
+def _complete_diagram_task(*, case, task, user, form_data, principal,
+                           checked_notes: list | None = None) -> HumanTask:
     # Every completion of a diagram task passes here (task page, delegate confirmation,
     # co-sign stash, signer removal): the last guard of the decider's authority.
+    # ``checked_notes``: the procedure's check already ran on this answer in this
+    # transaction (``task_complete``); its notes are recorded without running it again.
     _authority_check(task=task, case_data=case.data, form_data=form_data)
     if task.spec_name != APPLICANT_SUPPLEMENT:  # the procedure's rules for this step
         from .checks import completion_check_run
         completion_check_run(case=case, task=task, form_data=form_data, actor=user,
-                             principal=principal)
+                             principal=principal, notes=checked_notes)
     workflow, script_engine = _load(case)
     before = dict(case.data)
     if task.spec_name == APPLICANT_SUPPLEMENT:
