@@ -198,8 +198,11 @@ class Case(models.Model):
             models.Index(fields=["-created_at"], name="case_newest_first"),
             # Full-ID search and the relief duplicate check (relief_grants_this_year).
             models.Index(fields=["applicant_id_number"], name="case_applicant_id_number"),
-            # The dashboard's open cases per village and procedure, an index-only count.
-            models.Index(fields=["village", "procedure"], name="case_open_by_village",
+            # The dashboard's open cases per village and procedure, and the running cases its
+            # overdue count joins to: index-only (the path, status and definition are what
+            # those counts filter on; PostgreSQL, elsewhere the plain index).
+            models.Index(fields=["village", "procedure", "definition"], name="case_open_count",
+                         include=["village_path", "status", "id"],
                          condition=models.Q(status__in=["running", "suspended", "error"])),
         ]
         # PostgreSQL only (engine/migrations/0021_scale.py, engine/search.py): the name
@@ -284,6 +287,10 @@ class HumanTask(models.Model):
                          opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
                          condition=models.Q(status="open")),
             models.Index(fields=["assignee"], name="open_task_assignee",
+                         condition=models.Q(status="open")),
+            # The dashboard's overdue steps (due before now) per village: index-only.
+            models.Index(fields=["due_at"], name="open_task_overdue",
+                         include=["case", "village", "procedure", "village_path", "id"],
                          condition=models.Q(status="open")),
         ]
 

@@ -143,6 +143,23 @@ def procedure_reach(user) -> list[tuple[str, set[str]]]:
     return reach
 
 
+def procedure_definitions_over(user, unit_path: str) -> set[int]:
+    """Ids of the definition versions whose every case within the unit at ``unit_path`` the
+    user sees through the rule's procedure-role branch (``_procedure_role_q``): those naming
+    a bureau role the user, or whom they substitute for today, holds at that unit or one
+    containing it. For counting such cases without testing the rule row by row."""
+    if not user.is_authenticated:
+        return set()
+    by_role = _definitions_naming_roles()
+    found: set[int] = set()
+    for person in _people(user):
+        for assignment in role_assignments(person):
+            if assignment.role.reach == RoleReach.PROCEDURE and \
+                    unit_path.startswith(assignment.unit.path):
+                found |= by_role.get(assignment.role_id, set())
+    return found
+
+
 def case_visible_exists(user, case_field: str = "case_id") -> Exists:
     """For rows that belong to a case (tasks, clocks, documents): "the user sees its case",
     as an ``Exists`` to filter them by without a join."""
