@@ -22,7 +22,10 @@ Measured: three rounds, one per step of the relief path, each a POST of the step
 POST answered with the redirect to the inbox (anything else stops the run). The task ids of
 a round are read from the database before the round (not timed). Printed per round and in
 all: completions/s (completions / wall time of the round), p50 / p95 / max of the POSTs,
-and the load average; then a check that every case reached the public notice.
+the load average, and the CPU time the gunicorn workers and the database's backends spent
+per completion (from /proc: unlike wall time it does not grow with other processes' load,
+so it tells what the server needs and what idle CPUs would allow); then a check that every
+case reached the public notice.
 
 Nothing outside loopback is contacted; the server is stopped and the database dropped at
 the end. The client is ``http.client`` (no dependency), one connection per request (the
@@ -162,6 +165,35 @@ def server_stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(master_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the gunicorn workers (children of the master) and of the
+    PostgreSQL backends connected to the bench database (other than this process's)."""
+    from django.db import connection
+
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master_pid:
+                workers.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        backends = [row[0] for row in cursor.fetchall()]
+    return {"web": sum(_cpu_seconds(pid) for pid in workers),
+            "db": sum(_cpu_seconds(pid) for pid in backends)}
+
+
 def run_round(*, sessions: list[Session], task_pks: list[int], post: dict,
               max_seconds: float) -> dict:
     """The clients share out ``task_pks`` (client i takes every i-th one) and POST each."""
@@ -243,9 +275,12 @@ def main() -> None:
         results = []
         for spec_name, username in ROUNDS:
             task_pks = open_tasks(case_pks, spec_name)
+            cpu_before = server_cpu(process.pid)
             result = run_round(sessions=sessions[username], task_pks=task_pks,
                                post=posts[spec_name], max_seconds=args.max_seconds)
-            result.update(step=spec_name, user=username, load=os.getloadavg()[0])
+            cpu_after = server_cpu(process.pid)
+            result.update(step=spec_name, user=username, load=os.getloadavg()[0],
+                          cpu={k: cpu_after[k] - cpu_before[k] for k in cpu_after})
             results.append(result)
             report_round(result)
             if result["n"] < len(task_pks):
@@ -267,6 +302,10 @@ def report_round(result: dict) -> None:
           f"{result['wall']:6.2f} s = {result['n'] / result['wall']:6.1f}/s; POST p50 "
           f"{statistics.median(times):6.1f} ms, p95 {percentile(times, 0.95):6.1f} ms, max "
           f"{max(times):6.1f} ms (load average {result['load']:.2f})", flush=True)
+    cpu = result["cpu"]
+    print(f"  {'':<16} server CPU per completion: gunicorn workers "
+          f"{cpu['web'] / result['n'] * 1000:.1f} ms + PostgreSQL backends "
+          f"{cpu['db'] / result['n'] * 1000:.1f} ms", flush=True)
 
 
 def report_summary(args, results: list[dict]) -> None:
@@ -277,6 +316,13 @@ def report_summary(args, results: list[dict]) -> None:
           f"{statistics.median(times):.1f} ms, p95 {percentile(times, 0.95):.1f} ms; "
           f"{os.cpu_count()} CPUs, load average at the end "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    # CPU time does not depend on how busy the machine is (wall time does): what the
+    # server needs per completion, and what that allows on idle CPUs.
+    web = sum(r["cpu"]["web"] for r in results) / n * 1000
+    db = sum(r["cpu"]["db"] for r in results) / n * 1000
+    print(f"Server CPU per completion: {web:.1f} ms in the web workers + {db:.1f} ms in "
+          f"PostgreSQL = {web + db:.1f} ms: at most {os.cpu_count() * 1000 / (web + db):.0f} "
+          f"completions/s on {os.cpu_count()} idle CPUs (clients excluded)", flush=True)
 
 
 def check_cases(case_pks: list[int], rounds: int) -> None:
