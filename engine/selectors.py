@@ -301,7 +301,10 @@ def case_list_for_user(*, user) -> QuerySet[Case]:
 
 def case_get_for_user(user, pk) -> Case:
     try:
-        return case_list_for_user(user=user).get(pk=pk)
+        # Not the definition's diagram, tables and spec (17-38 KB a row, read back lazily
+        # where a page needs them): the engine has its parsed spec cached per version.
+        return case_list_for_user(user=user).defer(
+            "definition__bpmn_xml", "definition__dmn_xml", "definition__spec_json").get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("案件不存在") from None
 
