@@ -10,6 +10,10 @@ welfare), after-death bundle, marriage-birth bundle; the paths are in ``bench/sc
     parsed once with ``SpiffBpmnParser``, then N workflows run to completion in memory,
     seeded, completed, timed-out and sent messages with exactly what the engine handed
     SpiffWorkflow in recorded, untimed cases.
+(a') the same with the whole workflow (spec included) written with the library's
+    ``serialize_json`` and rebuilt with ``deserialize_json`` after the start and every step:
+    a plain SpiffWorkflow application keeping its workflows between requests; the goal is
+    the engine at >= 1/3 of its completions/s.
 (b) the engine: N cases (N households / organisations) through the procedure's forms,
     ``workflows.services.application_submit`` / ``task_submit`` (the annual inspection:
     ``campaign_open`` and ``spot_check_draw``) and ``engine.services.timers_fire_due``; every
@@ -18,7 +22,7 @@ welfare), after-death bundle, marriage-birth bundle; the paths are in ``bench/sc
 (c) the PDF rendering of 5 temporary-relief decisions with ``engine.documents.document_render``,
     one by one (when temporary relief is measured).
 
-(a) and (b) are interleaved, one instance of each in turn, so that both run under the same
+(a), (a') and (b) are interleaved, one instance of each in turn, so that both run under the same
 load from other processes. Both run expressions, gateway conditions, DMN tables and service
 tasks through the project's sandboxed ``engine.runtime.ScriptEngine`` (RestrictedPython), so
 the difference is the persistence and the product's bookkeeping, not the expression
