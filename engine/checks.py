@@ -35,18 +35,20 @@ def _takes_case(function: Callable) -> bool:
 
 
 def completion_check_run(*, case, task, form_data: dict, actor, principal=None,
-                         record: bool = True) -> list[str]:
+                         record: bool = True, notes: list[str] | None = None) -> list[str]:
     """Run the procedure's check for completing ``task`` with ``form_data``; record its notes
     (audit entries of the completing user) unless ``record`` is False (an early check of an
-    answer that is not applied yet). Raises what the check raises."""
+    answer that is not applied yet). Raises what the check raises. ``notes``: what the early
+    check of the same answer, in the same transaction, returned (it is not run twice)."""
     from .models import AuditAction, AuditEntry
 
     function = _CHECKS.get(case.procedure)
     if function is None:
         return []
-    extra = {"case": case} if _takes_case(function) else {}
-    notes = list(function(spec_name=task.spec_name, case_data=dict(case.data),
-                          form_data=dict(form_data), **extra) or [])
+    if notes is None:
+        extra = {"case": case} if _takes_case(function) else {}
+        notes = list(function(spec_name=task.spec_name, case_data=dict(case.data),
+                              form_data=dict(form_data), **extra) or [])
     for note in notes if record else ():
         AuditEntry.objects.create(case=case, task=task, actor=actor, on_behalf_of=principal,
                                   action=AuditAction.DECISION, summary=str(note)[:300],

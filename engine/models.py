@@ -203,8 +203,13 @@ class Case(models.Model):
             models.Index(fields=["-created_at"], name="case_newest_first"),
             # Full-ID search and the relief duplicate check (relief_grants_this_year).
             models.Index(fields=["applicant_id_number"], name="case_applicant_id_number"),
-            # The dashboard's open cases per village and procedure, an index-only count.
-            models.Index(fields=["village", "procedure"], name="case_open_by_village",
+            # The dashboard's open cases per village and procedure: index-only (the path and
+            # definition are what the count filters on; PostgreSQL, elsewhere the plain
+            # index). Not the status: the inbox's capped counts would then hash-join every
+            # running case from it instead of looking up the few cases they need (41 vs
+            # 10 ms a count at a county's scale, bench/README.md).
+            models.Index(fields=["village", "procedure", "definition"], name="case_open_count",
+                         include=["village_path", "id"],
                          condition=models.Q(status__in=["running", "suspended", "error"])),
         ]
         # PostgreSQL only (engine/migrations/0021_scale.py, engine/search.py): the name
@@ -281,7 +286,11 @@ class HumanTask(models.Model):
         # "-due" order (due_at DESC NULLS LAST) and the open rows with an unknown-holiday
         # year (engine/migrations/0021_scale.py).
         indexes = [
+            # The inbox's order; it also covers the dashboard's overdue count (due before now,
+            # grouped by village and procedure, joined to the case): index-only on PostgreSQL.
+            # A separate index for the count made the planner scan it whole for the inbox.
             models.Index(fields=["due_at", "created_at", "id"], name="open_task_due",
+                         include=["case", "village", "procedure", "village_path"],
                          condition=models.Q(status="open")),
             # Pattern opclasses (PostgreSQL; ignored elsewhere): the jurisdiction test is a
             # LIKE 'path%' prefix, which a plain btree of a non-C collation cannot serve.
@@ -412,7 +421,9 @@ class AuditEntry(models.Model):
             raise ValidationError("audit entries are append-only")
         from .audit import audit_entry_link
 
-        with transaction.atomic():
+        # No savepoint of its own inside the caller's transaction (two round trips per
+        # entry): a failure here fails the whole step, which is what must happen anyway.
+        with transaction.atomic(savepoint=False):
             audit_entry_link(self)
             super().save(*args, **kwargs)
 

@@ -237,7 +237,7 @@ def _notice_open(*, case: Case, params: dict, data: dict, actor) -> PublicNotice
         title=title,
         facts=notice_facts(notice_type=notice_type, case=case, data=data), days=days,
         starts_at=now, ends_at=notice_end_for(now, days))
-    notice.full_clean()
+    notice.full_clean(exclude=["case", "unit", "uuid"])  # saved instances, a fresh uuid4
     notice.save()
     AuditEntry.objects.create(
         case=case, actor=actor, action=AuditAction.NOTICE,

@@ -163,7 +163,7 @@ def notification_channels() -> list[str]:
 # Notifications: writes
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint round trips inside the caller's step
 def notify(*, users: Iterable, kind: str, title: str, body: str = "", case: Case | None = None,
            url: str = "", channels: list[str] | None = None) -> list[Notification]:
     """Notify each (active, distinct) user in the notification centre and queue one delivery
@@ -182,14 +182,16 @@ def notify(*, users: Iterable, kind: str, title: str, body: str = "", case: Case
         seen.add(user.pk)
         notification = Notification(user=user, case=case, kind=kind, title=title[:200],
                                     body=body, url=url[:300])
-        notification.full_clean()
-        notification.save()
+        # The user and the case are saved instances: no query per row to check they exist.
+        notification.full_clean(exclude=["user", "case"])
+        created.append(notification)
+    Notification.objects.bulk_create(created)  # one INSERT for all of them
+    for notification in created:
         for channel in channels:
             delivery = NotificationDelivery.objects.create(notification=notification,
                                                            channel=channel)
             # The pending row is the outbox; one channel failing to enqueue stops nothing.
             enqueue_on_commit(notification_deliver_task, delivery.pk)
-        created.append(notification)
     return created
 
 

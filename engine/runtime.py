@@ -5,6 +5,8 @@ SpiffWorkflow.
 """
 import copy
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -192,25 +194,68 @@ def spec_to_json(spec, subprocess_specs) -> str:
                       ensure_ascii=False)
 
 
-def new_workflow(spec_json: str, data: dict) -> tuple[BpmnWorkflow, ScriptEngine]:
-    """A fresh workflow for a spec stored as JSON text, seeded with ``data``."""
+def new_workflow(spec_json, data: dict, *, spec_key=None) -> tuple[BpmnWorkflow, ScriptEngine]:
+    """A fresh workflow for a spec stored as JSON text, seeded with ``data``. With
+    ``spec_key`` see ``load``."""
     engine = ScriptEngine()
-    specs = json.loads(spec_json)
-    spec = SERIALIZER.from_dict(specs["spec"])
-    subs = {name: SERIALIZER.from_dict(sub) for name, sub in specs["subprocess_specs"].items()}
-    workflow = BpmnWorkflow(spec, subs, script_engine=engine)
+    spec, subs = _specs(spec_json, spec_key)
+    workflow = BpmnWorkflow(spec, dict(subs), script_engine=engine)
     workflow.task_tree.set_data(**data)
     return workflow, engine
 
 
-def load(spec_json: str, state: str) -> tuple[BpmnWorkflow, ScriptEngine]:
+# Parsed specs per definition version, in this process: rebuilding a spec from its JSON was
+# most of every load for the small diagrams (bench/README.md). A deployed definition never
+# changes, so the key (the definition's pk and content hash, given by the caller) never goes
+# stale and needs no invalidation across processes; each process keeps its own. Spec objects
+# hold no per-instance state (one parsed spec runs any number of workflows), so one cached
+# spec is shared by the workflows built from it.
+_SPEC_CACHE: OrderedDict = OrderedDict()
+_SPEC_CACHE_SIZE = 64
+_SPEC_CACHE_LOCK = threading.Lock()
+
+
+def _specs_from_json(spec_json: str):
+    specs = json.loads(spec_json)
+    return (SERIALIZER.from_dict(specs["spec"]),
+            {name: SERIALIZER.from_dict(sub) for name, sub in specs["subprocess_specs"].items()})
+
+
+def _specs(spec_json, spec_key):
+    """(spec, subprocess_specs) of a stored spec. ``spec_json`` is the JSON text, or a
+    callable returning it (read only when the spec is not cached, so the caller need not
+    load the column). Without ``spec_key`` nothing is cached."""
+    if spec_key is None:
+        return _specs_from_json(spec_json() if callable(spec_json) else spec_json)
+    key = (*spec_key, SERIALIZER_VERSION)
+    with _SPEC_CACHE_LOCK:
+        found = _SPEC_CACHE.get(key)
+        if found is not None:
+            _SPEC_CACHE.move_to_end(key)
+            return found
+    found = _specs_from_json(spec_json() if callable(spec_json) else spec_json)
+    with _SPEC_CACHE_LOCK:
+        _SPEC_CACHE[key] = found
+        while len(_SPEC_CACHE) > _SPEC_CACHE_SIZE:
+            _SPEC_CACHE.popitem(last=False)
+    return found
+
+
+def load(spec_json, state: str, *, spec_key=None) -> tuple[BpmnWorkflow, ScriptEngine]:
     """Rebuild a workflow from its stored state (JSON text). The script engine is not
     serialised, so a fresh sandboxed one is attached on every load (otherwise the sandbox
-    silently vanishes)."""
+    silently vanishes). ``spec_key`` (e.g. the definition's pk and content hash) reuses the
+    spec parsed for that version in this process; ``spec_json`` may then be a callable."""
     dct = json.loads(state)
-    specs = json.loads(spec_json)
-    dct["spec"] = specs["spec"]
-    dct["subprocess_specs"] = specs["subprocess_specs"]
+    if dct.get(SERIALIZER.VERSION_KEY) == SERIALIZER_VERSION:
+        # The serializer's registry passes objects it does not know through unchanged, so
+        # the state is restored around spec objects built once.
+        spec, subs = _specs(spec_json, spec_key)
+        dct["spec"], dct["subprocess_specs"] = spec, dict(subs)
+    else:  # an older state format: the library migrates the whole dictionary
+        specs = json.loads(spec_json() if callable(spec_json) else spec_json)
+        dct["spec"] = specs["spec"]
+        dct["subprocess_specs"] = specs["subprocess_specs"]
     SERIALIZER.migrate(dct)
     workflow = SERIALIZER.from_dict(dct)
     engine = ScriptEngine()

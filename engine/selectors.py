@@ -143,6 +143,23 @@ def procedure_reach(user) -> list[tuple[str, set[str]]]:
     return reach
 
 
+def procedure_definitions_over(user, unit_path: str) -> set[int]:
+    """Ids of the definition versions whose every case within the unit at ``unit_path`` the
+    user sees through the rule's procedure-role branch (``_procedure_role_q``): those naming
+    a bureau role the user, or whom they substitute for today, holds at that unit or one
+    containing it. For counting such cases without testing the rule row by row."""
+    if not user.is_authenticated:
+        return set()
+    by_role = _definitions_naming_roles()
+    found: set[int] = set()
+    for person in _people(user):
+        for assignment in role_assignments(person):
+            if assignment.role.reach == RoleReach.PROCEDURE and \
+                    unit_path.startswith(assignment.unit.path):
+                found |= by_role.get(assignment.role_id, set())
+    return found
+
+
 def case_visible_exists(user, case_field: str = "case_id") -> Exists:
     """For rows that belong to a case (tasks, clocks, documents): "the user sees its case",
     as an ``Exists`` to filter them by without a join."""
@@ -202,23 +219,28 @@ def principals_of(user) -> list:
     return cached
 
 
-def _offered_q(user) -> Q:
+def _offered_q(user, *, one_task: bool = False) -> Q:
     """Open tasks offered to the user: their own roles, plus those of the users they
     substitute for today."""
-    q = _own_offered_q(user)
+    q = _own_offered_q(user, one_task=one_task)
     for principal in principals_of(user):
-        q |= _own_offered_q(principal)
+        q |= _own_offered_q(principal, one_task=one_task)
     return q
 
 
-def _own_offered_q(user) -> Q:
-    """Open tasks whose lane the user holds within the case's jurisdiction."""
+def _own_offered_q(user, *, one_task: bool = False) -> Q:
+    """Open tasks whose lane the user holds within the case's jurisdiction. ``one_task``:
+    for a test on one task row, where joining its case costs nothing and saves a query."""
     # No join to the case in any branch: each branch is then one index of the open rows
     # (lane + path, the user's own cases) and PostgreSQL ORs them (a BitmapOr) instead of
     # joining every open task to its case to test the condition (bench/README.md).
-    filed = (list(Case.objects.filter(applicant=user).order_by().values_list("pk", flat=True))
-             if user.is_authenticated else [])
-    q = Q(lane=APPLICANT_ROLE, case__in=filed)
+    if one_task:
+        q = Q(lane=APPLICANT_ROLE, case__applicant=user) if user.is_authenticated \
+            else Q(pk__in=[])
+    else:
+        filed = (list(Case.objects.filter(applicant=user).order_by()
+                      .values_list("pk", flat=True)) if user.is_authenticated else [])
+        q = Q(lane=APPLICANT_ROLE, case__in=filed)
     for assignment in role_assignments(user):
         q |= Q(lane=assignment.role_id, village_path__startswith=assignment.unit.path)
         if assignment.unit.level == UnitLevel.VILLAGE or assignment.role_id == "village_staff":
@@ -279,7 +301,10 @@ def case_list_for_user(*, user) -> QuerySet[Case]:
 
 def case_get_for_user(user, pk) -> Case:
     try:
-        return case_list_for_user(user=user).get(pk=pk)
+        # Not the definition's diagram, tables and spec (17-38 KB a row, read back lazily
+        # where a page needs them): the engine has its parsed spec cached per version.
+        return case_list_for_user(user=user).defer(
+            "definition__bpmn_xml", "definition__dmn_xml", "definition__spec_json").get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("案件不存在") from None
 
@@ -302,7 +327,7 @@ def user_can_act_on_task(user, task: HumanTask) -> bool:
         return False
     if task.assignee_id == user.pk or task.assignee_id in {p.pk for p in principals_of(user)}:
         return True
-    return HumanTask.objects.filter(pk=task.pk).filter(_offered_q(user)).exists()
+    return HumanTask.objects.filter(pk=task.pk).filter(_offered_q(user, one_task=True)).exists()
 
 
 def acting_principal(user, task: HumanTask):
@@ -311,14 +336,18 @@ def acting_principal(user, task: HumanTask):
     if task.assignee_id == user.pk:
         return None
     principals = principals_of(user)
+    if not principals:  # acting in their own right, whatever the queries below would say
+        return None
     for principal in principals:
         if task.assignee_id == principal.pk:
             return principal
     if task.assignee_id is None and \
-            HumanTask.objects.filter(pk=task.pk).filter(_own_offered_q(user)).exists():
+            HumanTask.objects.filter(pk=task.pk).filter(
+                _own_offered_q(user, one_task=True)).exists():
         return None
     for principal in principals:
-        if HumanTask.objects.filter(pk=task.pk).filter(_own_offered_q(principal)).exists():
+        if HumanTask.objects.filter(pk=task.pk).filter(
+                _own_offered_q(principal, one_task=True)).exists():
             return principal
     return None
 

@@ -91,6 +91,15 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Set for this application's connections only (not the server): every query of the web
+    # and the workers is a short index lookup or a capped count, but the planner's cost of a
+    # count with the visibility rule's correlated EXISTS runs into the 100,000s, so JIT
+    # compiled it first — 1.1 of the dashboard's 1.5 s at a county's scale (EXPLAIN ANALYZE
+    # in bench/README.md) — and a parallel worker's start-up (5-10 ms on a busy 2-core box)
+    # cost more than the scans it split. Other clients of the server keep its defaults.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = \
+        "-c jit=off -c max_parallel_workers_per_gather=0"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers. IMMEDIATE takes the write lock when a transaction begins, so
     # two writers queue for it (with the busy timeout) instead of one failing with "database

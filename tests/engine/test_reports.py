@@ -159,3 +159,46 @@ def test_other_counties_never_leak(demo, units, applicant, township_staff, other
 def test_a_unit_without_a_path_is_refused():
     with pytest.raises(ValueError):
         open_cases_by_township(county=Unit(name="未保存", level=UnitLevel.COUNTY))
+
+
+@pytest.mark.parametrize("username", ["wucheng_supervisor", "wucheng_county_staff",
+                                      "luodian_leader", "andi_leader", "wucheng_dept_police",
+                                      "applicant_zhang"])
+def test_counts_for_a_reader_equal_the_visibility_rule_row_by_row(demo, applicant, village,
+                                                                  username):
+    """The counts skip the rule for the definitions a procedure role covers over the whole
+    county and apply it to the others (engine.reports._within): the same figures as the
+    rule tested on every row."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    from engine.models import Case, HumanTask
+    from engine.reports import LATE_CASE_STATUSES, OPEN_CASE_STATUSES
+    from engine.selectors import case_visible_q
+    from tests.workflows.bundles.helpers import after_death_data, file_bundle
+
+    file_application(user=applicant, village=village)
+    file_bundle("after_death_bundle", after_death_data(village), user=applicant)
+    reader = get_user_model().objects.get(username=username)
+    later = timezone.now() + timedelta(days=400)  # every open step with a deadline is late
+
+    def by_township(rows, name):
+        parents = dict(Unit.objects.values_list("pk", "parent_id"))
+        counts = {}
+        for row in rows:
+            key = (parents[row["village_id"]], row["procedure"])
+            counts[key] = counts.get(key, 0) + row[name]
+        return counts
+
+    visible = Case.objects.filter(case_visible_q(reader))
+    expected_open = by_township(
+        visible.filter(status__in=OPEN_CASE_STATUSES).values("village_id", "procedure")
+        .annotate(n=Count("pk")), "n")
+    expected_late = by_township(
+        HumanTask.objects.filter(status=TaskStatus.OPEN, due_at__lt=later,
+                                 case__status__in=LATE_CASE_STATUSES, case__in=visible)
+        .values("village_id", "procedure").annotate(n=Count("pk")), "n")
+    assert open_cases_by_township(county=demo, viewer=reader) == expected_open
+    assert overdue_tasks_by_township(county=demo, now=later, viewer=reader) == expected_late
+    if username == "wucheng_supervisor":
+        assert sum(expected_open.values()) == 2 and expected_late
