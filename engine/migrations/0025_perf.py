@@ -14,7 +14,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engine', '0021_scale'),
+        ('engine', '0024_charts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
