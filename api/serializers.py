@@ -181,10 +181,10 @@ class UploadedDocumentSerializer(s.Serializer):
 
 class PdfVerificationSerializer(s.Serializer):
     outcome = s.ChoiceField(
-        choices=["valid", "untrusted", "altered", "unsigned", "unreadable", "unknown",
-                 "mismatch"],
-        help_text="valid 签名有效；untrusted 证书不受信任；altered 签名后被修改；unsigned 无签名；"
-                  "unreadable 无法读取；unknown 系统无此文书记录；mismatch 签名单位与出具机关不符")
+        choices=[("valid", "签名有效"), ("untrusted", "证书不受信任"),
+                 ("altered", "签名后被修改"), ("unsigned", "无签名"), ("unreadable", "无法读取"),
+                 ("unknown", "系统无此文书记录"), ("mismatch", "签名单位与出具机关不符")],
+        help_text="核验结果")
     signature_valid = s.BooleanField(help_text="电子签名是否有效且受信任")
     document_valid = s.BooleanField(help_text="签名有效且文书在系统中仍然有效")
     message = s.CharField(help_text="核验结论")
