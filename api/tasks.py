@@ -1,6 +1,8 @@
 """Celery adapters of the API app: take IDs, call one service, safe to run twice."""
 import logging
 
+import requests
+
 from celery import shared_task
 from celery.signals import worker_ready
 
@@ -15,12 +17,16 @@ def webhook_deliver_task(self, delivery_pk: int) -> str:
 
     if self.request.is_eager:
         # Eager mode (embedded demo, unit tests): no broker to schedule a retry on; retry in
-        # place, as engine.tasks.notification_deliver_task does.
+        # place, as engine.tasks.notification_deliver_task does — but not after a receiver
+        # that did not answer in time: the clerk's request would wait on it again and again.
+        # That delivery stays pending for webhook_sweep (beat) to hand again.
         for attempt in range(self.max_retries + 1):
             try:
                 return webhook_delivery_send(delivery_pk=delivery_pk,
                                              final=attempt >= self.max_retries)
-            except WebhookFailed:
+            except WebhookFailed as exc:
+                if isinstance(exc.__cause__, requests.Timeout):
+                    return "pending"
                 continue
     retries = self.request.retries
     try:

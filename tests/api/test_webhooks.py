@@ -35,7 +35,7 @@ class Receiver:
     """A department system's endpoint: records each POST; answers ``fail_first`` times
     with 500, then 200."""
 
-    def __init__(self, fail_first: int = 0):
+    def __init__(self, fail_first: int = 0, stall: float = 0):
         self.requests: list[dict] = []
         self.fail_first = fail_first
         receiver = self
@@ -46,6 +46,8 @@ class Receiver:
                 receiver.requests.append({"headers": dict(self.headers), "body": body,
                                           "path": self.path})
                 failing = len(receiver.requests) <= receiver.fail_first
+                if receiver.stall:
+                    threading.Event().wait(receiver.stall)  # answers after the sender gave up
                 self.send_response(500 if failing else 200)
                 self.end_headers()
                 self.wfile.write(b"{}")
@@ -53,6 +55,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
+        self.stall = stall
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -129,6 +132,21 @@ def test_a_failing_receiver_is_retried_with_the_same_key(
         delivery = hook.deliveries.get()
         assert (delivery.status, delivery.attempts, delivery.last_error) == \
             (WebhookDeliveryStatus.SENT, 2, "")
+
+
+def test_a_receiver_that_does_not_answer_is_not_waited_for_again_in_eager_mode(
+        demo, applicant, village, django_capture_on_commit_callbacks, monkeypatch):
+    """Without a broker (embedded, eager) a timed-out attempt is not retried on the spot — the
+    clerk's request would wait on it each time; the delivery stays pending for the sweep."""
+    monkeypatch.setattr("api.webhooks.TIMEOUT", (0.5, 0.3))
+    with Receiver(stall=1.0) as rx:
+        _, hook, _ = _hooked("公安", rx.url)
+        with django_capture_on_commit_callbacks(execute=True):
+            _file(village, applicant)
+        delivery = hook.deliveries.get()
+        assert len(rx.requests) == 1
+        assert (delivery.status, delivery.attempts) == (WebhookDeliveryStatus.PENDING, 1)
+        assert "ReadTimeout" in delivery.last_error
 
 
 def test_the_system_sees_its_own_hook_and_deliveries_only(
