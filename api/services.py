@@ -36,6 +36,10 @@ def api_token_create(*, user, label: str, created_by=None, county=None) -> tuple
         raise ActionRefused("该账号已停用，不能签发令牌")
     if county is not None and not user_in_county(user, county):
         raise PermissionDenied("只能为本县的工作人员账号签发令牌")
+    # One live token per account and purpose: a second one is a resubmitted form (the page
+    # reloaded after issuing) or a mistake; revoke the old one to issue a new one.
+    if ApiToken.objects.filter(user=user, label=label[:100], revoked_at__isnull=True).exists():
+        raise ActionRefused(f"该账号已有用途为“{label[:100]}”的有效令牌；如需换发，请先撤销原令牌")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, label=label[:100], key_hash=token_hash(raw), prefix=raw[:8],
                      created_by=created_by)

@@ -36,6 +36,10 @@ def test_issue_shows_the_token_once_and_revoke_stops_it(demo, supervisor, townsh
     assert raw.startswith(token.prefix)
     api = Client(HTTP_AUTHORIZATION=f"Token {raw}")
     assert api.get("/api/tasks/").status_code == 200
+    # The page reloaded after issuing (the form posted again): no second token.
+    again = client.post(URL, {"username": "wucheng_dept_police", "label": "公安户籍核查系统"})
+    assert again.status_code == 400 and "已有用途为" in again.content.decode()
+    assert ApiToken.objects.filter(label="公安户籍核查系统").count() == 1
     page = client.get(URL).content.decode()
     assert raw not in page and f"{token.prefix}…" in page and "公安户籍核查系统" in page
     # Not an account of this county's roles, an empty label: refused with the reason.
