@@ -463,6 +463,7 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
         problems += _dmn_expression_problems(translated)
 
     problems += _schema_problems(root)
+    problems += _duplicate_id_problems(root)
     if library is not None:
         problems += library.problems + library.task_form_problems(form_exists)
     problems += _parse_problems(bpmn_xml, root, translated_dmns, library)
@@ -507,6 +508,34 @@ def _schema_problems(root) -> list[Problem]:
                         f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行），详见技术细节；"
                         f"本系统能运行即可部署", "warning", detail=" ".join(str(exc).split()))]
     return []
+
+
+# Flow elements: two with one id would run as one (SpiffWorkflow keeps the last it reads).
+# Data items sharing an id are a schema slip SpiffWorkflow tolerates (``_schema_problems``).
+_FLOW_TAGS = {
+    "task", "userTask", "manualTask", "serviceTask", "scriptTask", "businessRuleTask",
+    "sendTask", "receiveTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
+    "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
+    "complexGateway", "startEvent", "endEvent", "intermediateCatchEvent",
+    "intermediateThrowEvent", "boundaryEvent", "sequenceFlow", "process", "lane"}
+
+
+def _duplicate_id_problems(root) -> list[Problem]:
+    seen: dict[str, list] = {}
+    for element in root.iter(f"{{{BPMN_NS}}}*"):
+        tag = etree.QName(element).localname
+        if tag in _FLOW_TAGS and element.get("id"):
+            seen.setdefault(element.get("id"), []).append(element)
+    problems = []
+    for element_id, elements in seen.items():
+        if len(elements) > 1:
+            names = "、".join(f"{TYPE_NAMES.get(etree.QName(e).localname, etree.QName(e).localname)}"
+                             f"“{e.get('name') or element_id}”" for e in elements)
+            problems.append(Problem(
+                "duplicate_id", element_id, elements[0].get("name") or "",
+                f"标识 {element_id} 被 {len(elements)} 个元素同时使用（{names}）：运行时只会保留其中"
+                f"一个；请给每个元素不同的标识"))
+    return problems
 
 
 def _parse_problems(bpmn_xml, root, translated_dmns: list[str],

@@ -189,3 +189,17 @@ def test_validate_definition_accepts_role_names_keyword():
     problems = validate_definition(bpmn_xml=_lane_diagram("乡镇分管领导"), known_roles=ROLES,
                                    role_names=ROLE_NAMES, form_exists=None)
     assert errors(problems) == []
+
+
+def test_two_flow_elements_with_one_id_are_refused_naming_both():
+    """SpiffWorkflow would keep one of them silently; a data item sharing an id stays a
+    warning (a schema slip it tolerates)."""
+    bpmn = diagram(user_task("review", "审核") + user_task("review", "复核")
+                   + flow("start", "review") + flow("review", "end"),
+                   lanes={"township_staff": ["review"]})
+    [problem] = [p for p in errors(check(bpmn)) if p.code == "duplicate_id"]
+    assert problem.element_id == "review"
+    assert "审核" in problem.message and "复核" in problem.message and "2 个元素" in problem.message
+    assert "duplicate_id" not in codes(check(diagram(
+        user_task("review", "审核") + flow("start", "review") + flow("review", "end"),
+        lanes={"township_staff": ["review"]})))
