@@ -22,8 +22,11 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ActionRefused):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RuntimeFailure):
+        from portal.errors import failure_detail
+
         logger.warning("API: a diagram failed: %s", exc)
-        return Response({"detail": CONFIGURATION_ERROR_MESSAGE},
+        request = context.get("request")
+        return Response(failure_detail(user=getattr(request, "user", None), error=str(exc)),
                         status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ValidationError):
         return Response({"detail": "；".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)

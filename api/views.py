@@ -42,7 +42,7 @@ from workflows.services import application_form_uploads, application_submit, tas
 
 from . import selectors
 from . import serializers as out
-from .errors import CONFIGURATION_ERROR_MESSAGE
+from portal.errors import failure_detail
 from .services import api_token_create, api_token_revoke
 
 E400 = OpenApiResponse(out.ErrorSerializer, description="请求被拒绝（原因见 detail）")
@@ -125,6 +125,14 @@ def form_data(request) -> QueryDict:
     return data
 
 
+def _engine_failure(request, *, case, where: str, error: str) -> Response:
+    """A diagram failed for this request: the county's supervisors get the detail, the
+    caller a Chinese sentence (the library text only for staff)."""
+    configuration_error_report(county=case.village.county, where=where, error=error)
+    return Response(failure_detail(user=request.user, error=error),
+                    status=status.HTTP_400_BAD_REQUEST)
+
+
 def _form_errors(form) -> Response:
     errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
     return Response({"detail": "表单校验未通过：" + "；".join(
@@ -187,7 +195,7 @@ class ApplicationCreateView(APIView):
         except (RuntimeFailure, LookupError) as exc:
             configuration_error_report(county=form.cleaned_data["village"].county,
                                        where=f"{procedure.name}申请（接口）", error=str(exc))
-            return Response({"detail": CONFIGURATION_ERROR_MESSAGE},
+            return Response(failure_detail(user=request.user, error=str(exc)),
                             status=status.HTTP_400_BAD_REQUEST)
         return Response(out.CaseDetailSerializer(selectors.case_detail(request.user, case)).data,
                         status=status.HTTP_201_CREATED)
@@ -287,17 +295,20 @@ class TaskCompleteView(APIView):
         if task.status != TaskStatus.OPEN:
             return Response({"detail": "该任务已被办理"}, status=status.HTTP_409_CONFLICT)
         case = task.case
-        form = task_form_class_for(procedure_of_case(case), task)(
-            form_data(request), request.FILES, case_data={**case.data, **task.task_data})
+        try:
+            form_class = task_form_class_for(procedure_of_case(case), task)
+        except LookupError as exc:  # a deployed step without a form (validation refuses it now)
+            return _engine_failure(request, case=case, where=f"{case.title}·{task.title}（接口）",
+                                   error=str(exc))
+        form = form_class(form_data(request), request.FILES,
+                          case_data={**case.data, **task.task_data})
         if not form.is_valid():
             return _form_errors(form)
         try:
             task = task_submit(task=task, form=form, user=request.user)
         except RuntimeFailure as exc:
-            configuration_error_report(county=case.village.county,
-                                       where=f"{case.title}·{task.title}（接口）", error=str(exc))
-            return Response({"detail": CONFIGURATION_ERROR_MESSAGE},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return _engine_failure(request, case=case, where=f"{case.title}·{task.title}（接口）",
+                                   error=str(exc))
         return Response(out.TaskSerializer(selectors.task_summary(task)).data)
 
 

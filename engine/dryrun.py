@@ -24,6 +24,7 @@ _PAST = datetime(2000, 1, 1, tzinfo=UTC).isoformat()
 GENERIC_DEFAULTS = {
     "generic:decision": {"decision": "approve", "opinion": "（试运行）"},
     "generic:opinion": {"opinion": "（试运行）"},
+    "generic:confirm": {"confirmed": True, "opinion": "（试运行）"},
 }
 
 

@@ -697,6 +697,12 @@ def _case_record_error(case_pk: int, exc: Exception) -> None:
         case.save(update_fields=["status", "error", "updated_at"])
         AuditEntry.objects.create(case=case, action=AuditAction.ERROR,
                                   summary="流程运行异常", data={"error": str(exc)[:2000]})
+        # Nobody was at a screen (a timer fired): the county's supervisors are told.
+        from .notifications import configuration_error_report
+
+        configuration_error_report(county=case.village.county,
+                                   where=f"{case.title}（定时器，案件 {case.pk}）",
+                                   error=str(exc))
 
 
 # ---------------------------------------------------------------------------------------------

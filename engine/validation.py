@@ -10,8 +10,12 @@ Generic forms (a convention of the diagram, so a supervisor can add a step witho
 developer): a user task may carry the spiffworkflow property ``form`` with
   ``generic:opinion``   a generic form with one field ``opinion`` (意见), or
   ``generic:decision``  a generic decision form: ``decision`` ("approve" 同意 / "refuse"
-                        不同意) and ``opinion`` (意见) — route on ``decision == "approve"``.
-Otherwise the product must have a form for the task (``form_exists(task_id)``).
+                        不同意) and ``opinion`` (意见) — route on ``decision == "approve"``,
+  ``generic:confirm``   a confirmation: ``confirmed`` (已办理) and an optional ``opinion``.
+Otherwise the product must have a form for the task (``form_exists(task_id)``). A plain
+``task`` (bpmn-js's default shape) and a ``manualTask`` are confirmation steps: offered to
+their lane (or ``candidate_role``) like a user task, with ``generic:confirm`` unless they
+name another form; without a lane they are refused like a user task.
 
 SpiffWorkflow 3.2 support, checked by parsing and running small diagrams:
   complexGateway          parse error ("no support implemented")           → error
@@ -41,7 +45,11 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 GENERIC_FORMS = {
     "generic:opinion": "通用意见表单（意见）",
     "generic:decision": "通用审批表单（同意/不同意 + 意见）",
+    "generic:confirm": "通用确认表单（确认已办理 + 备注）",
 }
+# The form a plain task or manual task gets when it names none (engine.runtime too).
+CONFIRM_FORM = "generic:confirm"
+CONFIRM_TASKS = ("manualTask", "task")
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ UNSUPPORTED = {
     "conversation": ("会话", "error", ""),
 }
 
-HUMAN_TASKS = ("userTask", "manualTask")
+HUMAN_TASKS = ("userTask", "manualTask", "task")
 ACTIVITIES = ("userTask", "manualTask", "serviceTask", "scriptTask", "businessRuleTask",
               "task", "sendTask", "receiveTask", "callActivity", "subProcess", "transaction",
               "adHocSubProcess")
@@ -357,6 +365,7 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     problems += _overseer_problems(root, known_roles)
     problems += _authority_problems(root, translated_dmns)
     problems += _gateway_problems(root)
+    problems += _event_gateway_problems(root)
     problems += _timer_problems(root)
     problems += _expression_problems(root)
     problems += _service_task_problems(root, known_operations, known_doc_types, known_actions,
@@ -534,7 +543,8 @@ def _human_task_problems(root, known_roles, form_exists) -> list[Problem]:
                 problems.append(_problem("unknown_form", element,
                                          f"{label(element)}的表单“{form}”不存在；可用："
                                          f"{'、'.join(GENERIC_FORMS)}"))
-        elif form_exists is not None and not form_exists(element.get("id")):
+        elif form_exists is not None and _local(element) not in CONFIRM_TASKS \
+                and not form_exists(element.get("id")):
             problems.append(_problem(
                 "missing_form", element,
                 f"{label(element)}没有可填写的表单：请在属性中设置 form = generic:decision"
@@ -725,6 +735,48 @@ def _gateway_problems(root) -> list[Problem]:
             problems.append(_problem("gateway_no_default", gateway,
                                      f"{label(gateway)}没有默认路径：所有条件都不满足时案件会"
                                      f"出错停止", "warning"))
+    return problems
+
+
+def _event_gateway_problems(root) -> list[Problem]:
+    """An event-based gateway waits for the events behind it, the first one wins and the
+    others are cancelled (engine.runtime finds their timers and messages inside the
+    gateway). SpiffWorkflow keeps one due time per gateway, so two timers behind one gateway
+    would both fire at the first one's time; and only catch events (or receive tasks) can
+    follow it."""
+    by_id = {element.get("id"): element for element in _flow_elements(root)
+             if element.get("id")}
+    outgoing = _outgoing(root)
+    problems = []
+    for gateway in _flow_elements(root):
+        if _local(gateway) != "eventBasedGateway":
+            continue
+        targets = [by_id.get(flow.get("targetRef")) for flow in
+                   outgoing.get(gateway.get("id"), [])]
+        if len(targets) < 2:
+            problems.append(_problem("event_gateway_branches", gateway,
+                                     f"{label(gateway)}至少要有两条出线，各连到一个等待的事件"
+                                     f"（定时器或消息）"))
+        timers = []
+        for target in targets:
+            if target is None:
+                continue
+            kinds = {_local(child) for child in target}
+            if _local(target) == "receiveTask" or (
+                    _local(target) == "intermediateCatchEvent"
+                    and kinds & {"timerEventDefinition", "messageEventDefinition",
+                                 "signalEventDefinition"}):
+                if "timerEventDefinition" in kinds:
+                    timers.append(target)
+                continue
+            problems.append(_problem("event_gateway_target", target,
+                                     f"{label(gateway)}的出线只能连到定时器或消息中间捕获事件，"
+                                     f"不能连到{label(target)}"))
+        if len(timers) > 1:
+            problems.append(_problem("event_gateway_timers", gateway,
+                                     f"{label(gateway)}后面有多个定时器（"
+                                     f"{'、'.join(label(t) for t in timers)}），引擎只记得一个"
+                                     f"到期时间：请只保留最早到期的一个"))
     return problems
 
 

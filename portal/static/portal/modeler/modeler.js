@@ -210,7 +210,8 @@
     ["due_working_days", "办理时限（工作日）", "text"],
   ];
   var FORMS = [["", "专用表单（由开发人员提供）"], ["generic:decision", "通用审批表单（同意/不同意 + 意见）"],
-               ["generic:opinion", "通用意见表单（意见）"]];
+               ["generic:opinion", "通用意见表单（意见）"],
+               ["generic:confirm", "通用确认表单（确认已办理 + 备注）"]];
 
   function spiffHolder(bo) {
     var values = bo.extensionElements ? (bo.extensionElements.values || []) : [];
