@@ -295,34 +295,58 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
             row.save(update_fields=["status", "completed_at"])
     roles = {role.code: role for role in Role.objects.filter(
         code__in=[t.lane for t in ready.values() if t.lane])}
-    village = case.village
-    county = village.county
-    from .authority import task_data_with_authority
-
     created = []
     for task_id, ready_task in ready.items():
         if task_id in open_rows or task_id in held:
             continue
-        role = roles.get(ready_task.lane)
-        assignee = case.applicant if ready_task.lane == APPLICANT_ROLE else None
-        if ready_task.properties.get("candidate_user"):
-            assignee = _user_by_username(str(ready_task.properties["candidate_user"]))
-        created.append(HumanTask.objects.create(
-            case=case, procedure=case.procedure, task_id=task_id,
-            spec_name=ready_task.spec_name, title=ready_task.title,
-            form_key=str(ready_task.properties.get("form", "")),
-            lane=ready_task.lane or "", village=village, village_path=village.path,
-            candidate_unit=_candidate_unit(village, role),
-            township=village.ancestor_at(UnitLevel.TOWNSHIP),
-            # due_at plus what it was counted from and any year without holiday data.
-            **task_due_fields(ready_task.properties, county, now), assignee=assignee,
-            task_data=task_data_with_authority(ready_task),
-        ))
+        row = _human_task_row(ready_task, village=case.village, roles=roles,
+                              applicant=case.applicant, now=now)
+        row.case = case
+        row.procedure = case.procedure
+        row.save(force_insert=True)
+        created.append(row)
     if created:
         from .notifications import tasks_opened_notify
 
         tasks_opened_notify(tasks=created)
     return created
+
+
+def _human_task_row(ready_task, *, village: Unit, roles: dict, applicant, now) -> HumanTask:
+    """The inbox row a ready user task becomes (unsaved, without its case): whom it is
+    offered to (lane → role at the village's unit of the role's level, the applicant, or a
+    ``candidate_user``), its form, due time and task data. The dry run asks the same."""
+    from .authority import task_data_with_authority
+
+    role = roles.get(ready_task.lane)
+    assignee = applicant if ready_task.lane == APPLICANT_ROLE else None
+    if ready_task.properties.get("candidate_user"):
+        assignee = _user_by_username(str(ready_task.properties["candidate_user"]))
+    return HumanTask(
+        task_id=ready_task.task_id, spec_name=ready_task.spec_name, title=ready_task.title,
+        form_key=str(ready_task.properties.get("form", "")),
+        lane=ready_task.lane or "", village=village, village_path=village.path,
+        candidate_unit=_candidate_unit(village, role),
+        township=village.ancestor_at(UnitLevel.TOWNSHIP),
+        # due_at plus what it was counted from and any year without holiday data.
+        **task_due_fields(ready_task.properties, village.county, now), assignee=assignee,
+        task_data=task_data_with_authority(ready_task),
+    )
+
+
+def human_task_preview(ready_task, *, village: Unit) -> tuple[HumanTask, list]:
+    """What the inbox would do with a ready task of a case filed in ``village`` (for the
+    dry run): the unsaved row and the users it would be offered to (its assignee and their
+    substitutes, or the lane's role holders over the village). Raises RuntimeFailure as the
+    real path would (an unknown ``candidate_user``)."""
+    from .notifications import task_handlers
+
+    roles = {role.code: role for role in Role.objects.filter(code=ready_task.lane or "")}
+    row = _human_task_row(ready_task, village=village, roles=roles, applicant=None,
+                          now=timezone.now())
+    if row.lane == APPLICANT_ROLE and row.assignee_id is None:
+        return row, []
+    return row, task_handlers(row)
 
 
 def _user_by_username(username: str):

@@ -340,3 +340,94 @@ def test_a_timer_reaching_a_broken_gateway_tells_the_supervisor(
     assert case.status == CaseStatus.ERROR
     note = _supervisor_note(supervisor)
     assert "定时器" in note.title and "No conditions satisfied" in note.body
+
+
+def test_an_uncaught_diagram_failure_is_a_chinese_page_not_a_500(rf, applicant,
+                                                                township_staff, supervisor):
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.middleware import EngineFailureMiddleware
+
+    middleware = EngineFailureMiddleware(lambda request: None)
+    failure = RuntimeFailure("No conditions satisfied for Gateway_CheckValue")
+    for user, shown, hidden in ((applicant, APPLICANT_MESSAGE, "Gateway_CheckValue"),
+                                (AnonymousUser(), APPLICANT_MESSAGE, "Gateway_CheckValue"),
+                                (township_staff, STAFF_MESSAGE, None)):
+        request = rf.post("/p/somewhere/")
+        request.user = user
+        response = middleware.process_exception(request, failure)
+        text = response.content.decode()
+        assert response.status_code == 400 and shown in text
+        if hidden:
+            assert hidden not in text
+        else:
+            assert "<details" in text and "Gateway_CheckValue" in text
+    # the township's staff are in 婺城区: its supervisor is told
+    assert "Gateway_CheckValue" in _supervisor_note(supervisor).body
+    assert middleware.process_exception(rf.get("/"), ValueError("x")) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# The dry run takes the real path: offering, form lookup, event gateways
+
+
+def _dry(bpmn, village, **kwargs):
+    from engine.dryrun import dry_run
+
+    return dry_run(bpmn_xml=bpmn, dmn_xmls=[], data={}, village=village, **kwargs)
+
+
+def test_dry_run_offers_confirmation_steps_like_the_inbox(village):
+    result = _dry(CONFIRM_STEPS, village)
+    assert result.finished, result.stop_reason
+    check = next(step for step in result.steps if step.element_id == "check")
+    assert check.users == ["luodian_staff"] and check.unit.name == "罗店镇"
+    assert check.data["confirmed"] is True
+
+
+def test_dry_run_stops_where_nobody_would_be_offered_the_step(village):
+    from engine.models import Role, UnitLevel
+
+    Role.objects.create(code="hall_clerk", name="便民服务窗口", level=UnitLevel.TOWNSHIP)
+    nobody = CONFIRM_STEPS.replace('name="township_staff"', 'name="hall_clerk"')
+    result = _dry(nobody, village)
+    assert not result.finished and result.stopped_at == "check"
+    assert "“核对材料”（check）不会交给任何人" in result.stop_reason
+    assert "“便民服务窗口”（hall_clerk）" in result.stop_reason
+    ghost = CONFIRM_STEPS.replace('<bpmn:task id="check" name="核对材料"/>',
+                                  '<bpmn:task id="check" name="核对材料">'
+                                  + properties(candidate_user="'nobody_here'") + "</bpmn:task>")
+    result = _dry(ghost, village)
+    assert result.stopped_at == "check" and "找不到办理人“nobody_here”" in result.stop_reason
+
+
+def test_dry_run_stops_where_the_task_page_would_have_no_form(village):
+    from workflows.registry import procedure_get
+
+    bpmn = diagram('<bpmn:startEvent id="s"/><bpmn:userTask id="extra" name="加签审核"/>'
+                   '<bpmn:endEvent id="e"/>' + chain("s", "extra", "e"),
+                   lanes={"township_staff": ["s", "extra", "e"]})
+    result = _dry(bpmn, village, form_lookup=procedure_get("temporary_relief").task_form_class)
+    assert result.stopped_at == "extra"
+    assert "“加签审核”（extra）没有可填写的表单" in result.stop_reason
+    assert _dry(bpmn, village).finished  # without a procedure: the opinion form
+
+
+def test_dry_run_of_an_event_gateway_takes_the_timer_or_the_named_message(village):
+    by_timer = _dry(WAIT_FOR_REPLY, village)
+    assert by_timer.finished and "chase" in by_timer.path and "file" not in by_timer.path
+    by_message = _dry(WAIT_FOR_REPLY, village, decisions={"reply": {"answer": "同意"}})
+    assert by_message.finished and "file" in by_message.path and "chase" not in by_message.path
+
+
+def test_dry_run_says_in_chinese_where_a_gateway_would_stop_a_case(village):
+    bpmn = diagram(
+        '<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="Gateway_CheckValue" name="金额判断"/>'
+        '<bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>' + flow("f1", "s", "Gateway_CheckValue")
+        + flow("f2", "Gateway_CheckValue", "e1", "amount == 1")
+        + flow("f3", "Gateway_CheckValue", "e2", "amount == 2"))
+    from engine.dryrun import dry_run
+
+    result = dry_run(bpmn_xml=bpmn, dmn_xmls=[], data={"amount": 3}, village=village)
+    assert result.stopped_at == "Gateway_CheckValue"
+    assert result.stop_reason.startswith("“金额判断”（Gateway_CheckValue）的出线条件都不满足")
