@@ -171,12 +171,11 @@ class _Runner:
         try:
             row, users = human_task_preview(task, village=self.village)
         except runtime.RuntimeFailure as exc:
-            self._stop(task.spec_name, f"{where}无法交办：{exc}")
+            text = str(exc)
+            self._stop(task.spec_name,
+                       text if task.spec_name in text else f"{where}无法交办：{text}")
             return False
         self.offers[task.task_id] = (row.candidate_unit, sorted(u.username for u in users))
-        if not row.lane and row.assignee_id is None:
-            self._stop(task.spec_name, f"{where}没有泳道也没有 candidate_role，不会交给任何人")
-            return False
         if row.lane != APPLICANT_ROLE and not users:
             role = self.roles.get(row.lane)
             what = f"“{role.name}”（{row.lane}）" if role else f"“{row.lane}”（不是已知角色）"

@@ -322,6 +322,15 @@ def _human_task_row(ready_task, *, village: Unit, roles: dict, applicant, now) -
     assignee = applicant if ready_task.lane == APPLICANT_ROLE else None
     if ready_task.properties.get("candidate_user"):
         assignee = _user_by_username(str(ready_task.properties["candidate_user"]))
+    # Never an orphan row nobody is offered (validation refuses such diagrams; a version
+    # deployed before it did, or a candidate_role expression naming no role, stops here).
+    where = f"任务“{ready_task.title}”（{ready_task.spec_name}）"
+    if assignee is None and ready_task.lane != APPLICANT_ROLE:
+        if not ready_task.lane:
+            raise RuntimeFailure(f"{where}没有泳道，也没有 candidate_role / candidate_user，"
+                                 f"不会交给任何人")
+        if role is None:
+            raise RuntimeFailure(f"{where}交给的“{ready_task.lane}”不是已知角色")
     return HumanTask(
         task_id=ready_task.task_id, spec_name=ready_task.spec_name, title=ready_task.title,
         form_key=str(ready_task.properties.get("form", "")),

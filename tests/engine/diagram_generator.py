@@ -2,13 +2,13 @@
 property (tests/engine/test_validation_is_execution.py).
 
 A seeded ``random.Random`` builds a process from nested blocks: tasks of every kind (user,
-manual, plain, script, service with the generic clock operations; human tasks sometimes
-multi-instance, some with an interrupting boundary timer), exclusive / parallel / inclusive
-splits and joins, embedded subprocesses, call activities to another process of the same file,
-intermediate timer and message catch events, and event-based gateways with a timer and a
-message behind them. With ``faults`` some elements are made to be refused (a human task
-outside every lane, a user task without a form, an unknown service operation); the generator
-records each one's id and name.
+manual, plain, script, service with the generic clock operation; human tasks sometimes
+multi-instance, some user tasks with an interrupting boundary timer), exclusive / parallel /
+inclusive splits and joins, embedded subprocesses, call activities to another process of the
+same file, intermediate timer and message catch events, event-based gateways with a timer and
+a message behind them, and non-interrupting timer event subprocesses with a human step. With
+``faults`` some elements are made to be refused (a human task outside every lane, a user task
+without a form, an unknown service operation); the generator records each one's id and name.
 """
 import random
 from dataclasses import dataclass, field
@@ -249,6 +249,26 @@ class DiagramGenerator:
         self._flow(process.scope, previous, end)
         process.scope.elements[:0] = [f'<bpmn:startEvent id="{start}"/>']
         process.scope.elements.append(f'<bpmn:endEvent id="{end}"/>')
+        if depth == 0 and self.rnd.random() < 0.3:
+            self._event_subprocess(process)
+
+    def _event_subprocess(self, process: Process) -> None:
+        """A non-interrupting timer event subprocess with a human step (e.g. a reminder call
+        while the case waits)."""
+        element_id, inner = self._id("EventSubProcess"), Scope()
+        start, end = self._id("StartEvent"), self._id("EndEvent")
+        task, _ = self._task(process, inner, 2, kind=self.rnd.choice(
+            ("userTask", "manualTask", "task")))
+        self._flow(inner, start, task)
+        self._flow(inner, task, end)
+        body = (f'<bpmn:startEvent id="{start}" name="催办{self.count}" isInterrupting="false">'
+                "<bpmn:timerEventDefinition><bpmn:timeDuration>&quot;PT30M&quot;"
+                "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>"
+                + "".join(inner.elements) + f'<bpmn:endEvent id="{end}"/>'
+                + "".join(inner.flows))
+        process.scope.elements.append(
+            f'<bpmn:subProcess id="{element_id}" name="事件子流程{self.count}" '
+            f'triggeredByEvent="true">{body}</bpmn:subProcess>')
 
     def generate(self) -> Generated:
         main = Process("generated", "生成的流程")

@@ -431,3 +431,56 @@ def test_dry_run_says_in_chinese_where_a_gateway_would_stop_a_case(village):
     result = dry_run(bpmn_xml=bpmn, dmn_xmls=[], data={"amount": 3}, village=village)
     assert result.stopped_at == "Gateway_CheckValue"
     assert result.stop_reason.startswith("“金额判断”（Gateway_CheckValue）的出线条件都不满足")
+
+
+def test_an_action_view_reaching_a_broken_diagram_shows_chinese_and_tells_the_supervisor(
+        village, township_staff, supervisor, monkeypatch):
+    """退回 and the other action views: a RuntimeFailure from the engine (here made to happen
+    in ``task_return``) is a message on the task page, never a 500."""
+    from engine import actions
+
+    definition_deploy(key="confirm_steps", name="确认步骤", bpmn_xml=CONFIRM_STEPS, dmn_xmls=[])
+    case = case_start(procedure="confirm_steps", title="确认", village=village,
+                      applicant_name="张建国", data={}, started_by=township_staff)
+    [task] = _open(case)
+
+    def broken(**_kwargs):
+        raise RuntimeFailure("No conditions satisfied for Gateway_Return")
+
+    monkeypatch.setattr(actions, "task_return", broken)
+    client = Client()
+    client.force_login(township_staff)
+    response = client.post(reverse("portal:task_return", args=[task.pk]),
+                           {"target": task.pk, "comment": "退回重办"}, follow=True)
+    text = response.content.decode()
+    assert response.status_code == 200 and STAFF_MESSAGE in text
+    assert "Gateway_Return" in text[text.index("<details"):]
+    assert "Gateway_Return" in _supervisor_note(supervisor).body
+
+
+def test_a_candidate_role_naming_no_role_stops_the_case_instead_of_an_orphan_row(
+        village, township_staff):
+    """Validation cannot know what a ``candidate_role`` expression yields; the engine refuses
+    the row nobody would be offered (nothing saved), and the dry run says so."""
+    from engine.models import Case, HumanTask
+
+    bpmn = CONFIRM_STEPS.replace(
+        '<bpmn:task id="check" name="核对材料"/>',
+        '<bpmn:task id="check" name="核对材料">'
+        + properties(candidate_role="'department:' + department") + "</bpmn:task>")
+    assert _errors(bpmn) == []
+    definition_deploy(key="confirm_steps", name="确认步骤", bpmn_xml=bpmn, dmn_xmls=[])
+    with pytest.raises(RuntimeFailure, match="“department:不存在”不是已知角色"):
+        case_start(procedure="confirm_steps", title="确认", village=village,
+                   applicant_name="张建国", data={"department": "不存在"},
+                   started_by=township_staff)
+    assert not Case.objects.filter(procedure="confirm_steps").exists()
+    assert not HumanTask.objects.filter(procedure="confirm_steps").exists()
+    from engine.dryrun import dry_run
+
+    result = dry_run(bpmn_xml=bpmn, dmn_xmls=[], data={"department": "不存在"}, village=village)
+    assert result.stopped_at == "check" and "不是已知角色" in result.stop_reason
+    case = case_start(procedure="confirm_steps", title="确认", village=village,
+                      applicant_name="张建国", data={"department": "公安"},
+                      started_by=township_staff)
+    assert _open(case)[0].lane == "department:公安"

@@ -274,7 +274,7 @@
       box.appendChild(condition);
     }
     var taskInputs = {};
-    if (bo.$type === "bpmn:UserTask" || bo.$type === "bpmn:ManualTask") {
+    if (bo.$type === "bpmn:UserTask" || bo.$type === "bpmn:ManualTask" || bo.$type === "bpmn:Task") {
       var current = spiffProperties(bo);
       TASK_PROPERTIES.forEach(function (spec) {
         var id = "prop-" + spec[0];
