@@ -1,6 +1,4 @@
 """Refusals become 400/403/404/409 with a Chinese message, never a 500."""
-import logging
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework import status
@@ -10,11 +8,6 @@ from rest_framework.views import exception_handler
 from engine.errors import ActionRefused
 from engine.services import RuntimeFailure, TaskAlreadyHandled
 
-logger = logging.getLogger(__name__)
-
-# What a caller sees when a diagram fails while running: never the expression.
-CONFIGURATION_ERROR_MESSAGE = "系统配置错误，已通知管理员，请稍后再试。"
-
 
 def api_exception_handler(exc, context):
     if isinstance(exc, TaskAlreadyHandled):
@@ -22,11 +15,15 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ActionRefused):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RuntimeFailure):
-        from portal.errors import failure_detail
+        # A diagram failed on a path the view did not catch: the caller is never shown the
+        # engine's text (staff get it as technical_detail), the county's supervisors are told.
+        from portal.errors import county_of, engine_failure, failure_detail
 
-        logger.warning("API: a diagram failed: %s", exc)
         request = context.get("request")
-        return Response(failure_detail(user=getattr(request, "user", None), error=str(exc)),
+        user = getattr(request, "user", None)
+        engine_failure(user=user, county=county_of(user),
+                       where=f"接口 {getattr(request, 'path', '')}", error=str(exc))
+        return Response(failure_detail(user=user, error=str(exc)),
                         status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ValidationError):
         return Response({"detail": "；".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)

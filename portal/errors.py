@@ -10,10 +10,18 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from engine.notifications import configuration_error_report
-from engine.selectors import is_staff_member
+from engine.selectors import is_staff_member, role_assignments
 
 APPLICANT_MESSAGE = "系统配置错误，已通知管理员。您填写的内容已保留，请稍后再试。"
 STAFF_MESSAGE = "流程配置错误，无法继续办理，已通知县级流程管理员。您填写的内容已保留。"
+
+
+def county_of(user):
+    """The county a staff member works in (whose supervisors fix its diagrams), else None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    unit = next((a.unit for a in role_assignments(user)), None)
+    return unit.county if unit is not None else None
 
 
 def engine_failure(*, user, county, where: str, error: str) -> str | SafeString:

@@ -4,9 +4,8 @@ supervisors are told (``portal.errors``)."""
 from django.shortcuts import render
 
 from engine.runtime import RuntimeFailure
-from engine.selectors import role_assignments
 
-from .errors import engine_failure
+from .errors import county_of, engine_failure
 
 
 class EngineFailureMiddleware:
@@ -20,10 +19,6 @@ class EngineFailureMiddleware:
         if not isinstance(exception, RuntimeFailure):
             return None
         user = request.user if request.user.is_authenticated else None
-        county = None
-        if user is not None:
-            unit = next((a.unit for a in role_assignments(user)), None)
-            county = unit.county if unit is not None else None
-        message = engine_failure(user=user, county=county, where=request.path,
+        message = engine_failure(user=user, county=county_of(user), where=request.path,
                                  error=str(exception))
         return render(request, "portal/engine_error.html", {"message": message}, status=400)

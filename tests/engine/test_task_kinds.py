@@ -484,3 +484,27 @@ def test_a_candidate_role_naming_no_role_stops_the_case_instead_of_an_orphan_row
                       applicant_name="张建国", data={"department": "公安"},
                       started_by=township_staff)
     assert _open(case)[0].lane == "department:公安"
+
+
+def test_an_api_action_reaching_a_broken_diagram_answers_400_in_chinese(
+        village, township_staff, applicant, supervisor, monkeypatch):
+    from engine import actions
+
+    definition_deploy(key="confirm_steps", name="确认步骤", bpmn_xml=CONFIRM_STEPS, dmn_xmls=[])
+    case = case_start(procedure="confirm_steps", title="确认", village=village,
+                      applicant_name="张建国", data={}, started_by=township_staff)
+    [task] = _open(case)
+
+    def broken(**_kwargs):
+        raise RuntimeFailure("No conditions satisfied for Gateway_Return")
+
+    monkeypatch.setattr(actions, "task_return", broken)
+    client = Client()
+    client.force_login(township_staff)
+    response = client.post(f"/api/tasks/{task.pk}/return/",
+                           json.dumps({"target": task.pk, "comment": "退回"}),
+                           content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json() == {"detail": STAFF_MESSAGE,
+                               "technical_detail": "No conditions satisfied for Gateway_Return"}
+    assert "Gateway_Return" in _supervisor_note(supervisor).body
