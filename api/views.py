@@ -29,6 +29,7 @@ from engine.selectors import (
     task_list_for_user,
 )
 from engine.services import RuntimeFailure, task_claim, task_release
+from portal.errors import failure_detail
 from portal.selectors import (
     county_supervised_or_403,
     filing_rights_for_user,
@@ -42,7 +43,6 @@ from workflows.services import application_form_uploads, application_submit, tas
 
 from . import selectors
 from . import serializers as out
-from portal.errors import failure_detail
 from .services import api_token_create, api_token_revoke
 
 E400 = OpenApiResponse(out.ErrorSerializer, description="请求被拒绝（原因见 detail）")

@@ -47,8 +47,7 @@ GENERIC_FORMS = {
     "generic:decision": "通用审批表单（同意/不同意 + 意见）",
     "generic:confirm": "通用确认表单（确认已办理 + 备注）",
 }
-# The form a plain task or manual task gets when it names none (engine.runtime too).
-CONFIRM_FORM = "generic:confirm"
+# Plain and manual tasks naming no form get generic:confirm (engine.runtime.CONFIRM_FORM).
 CONFIRM_TASKS = ("manualTask", "task")
 
 

@@ -37,8 +37,8 @@ from workflows.services import application_form_uploads, application_submit, tas
 
 from .errors import engine_failure
 from .filters import TaskFilter
-from .paging import page_of
 from .forms import CountySettingsForm, QuotaForm, RegistrationForm
+from .paging import page_of
 from .selectors import (
     applicant_tasks,
     application_initial,

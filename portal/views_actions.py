@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from engine import actions
 from engine.models import Substitution
-from engine.services import RuntimeFailure
 from engine.selectors import case_get_for_user, is_staff_member, task_get_for_user
+from engine.services import RuntimeFailure
 
 from .errors import engine_failure
 from .forms_actions import (

@@ -50,7 +50,7 @@ class Generated:
 
 class DiagramGenerator:
     def __init__(self, seed: int, *, faults: bool):
-        self.rnd = random.Random(seed)
+        self.rnd = random.Random(seed)  # noqa: S311 - test diagrams, not secrets
         self.allow_faults = faults
         self.count = 0
         self.processes: list[Process] = []
