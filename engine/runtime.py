@@ -376,6 +376,21 @@ def _timer_due_times(task) -> list[datetime]:
         return []
 
 
+def stalled_at(workflow: BpmnWorkflow) -> list:
+    """The task specs a workflow waits at with nothing left that could move it: not
+    completed, no ready or running task, no event (timer, message) waited for — only joins
+    waiting for branches that ended elsewhere (e.g. an interrupting boundary event whose path
+    leads to an end event inside a parallel block). Empty when the workflow can move."""
+    if workflow.is_completed():
+        return []
+    if workflow.get_tasks(state=TaskState.READY):
+        return []
+    waiting = workflow.get_tasks(state=TaskState.WAITING)
+    if any(getattr(t.task_spec, "event_definition", None) is not None for t in waiting):
+        return []
+    return [t.task_spec for t in waiting if getattr(t.task_spec, "bpmn_id", None)]
+
+
 def is_completed(workflow: BpmnWorkflow) -> bool:
     return workflow.is_completed()
 

@@ -387,6 +387,12 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
             runtime.send_message(workflow, message, payload)
     else:
         raise RuntimeFailure("流程在服务任务之间循环，无法继续")
+    stalled = runtime.stalled_at(workflow)
+    if stalled:  # never saved as running with nothing anyone could do
+        names = "、".join(f"“{spec.bpmn_name or spec.bpmn_id}”（{spec.bpmn_id}）"
+                         for spec in stalled)
+        raise RuntimeFailure(f"流程无法继续：{names}在等待不会到来的分支（例如边界事件把并行"
+                             f"分支引向了结束事件），案件既不能办结也没有可办理的任务")
     _sync_human_tasks(case, workflow)
     case.state = runtime.dump(workflow)
     case.serializer_version = runtime.SERIALIZER_VERSION

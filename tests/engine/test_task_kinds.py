@@ -508,3 +508,69 @@ def test_an_api_action_reaching_a_broken_diagram_answers_400_in_chinese(
     assert response.json() == {"detail": STAFF_MESSAGE,
                                "technical_detail": "No conditions satisfied for Gateway_Return"}
     assert "Gateway_Return" in _supervisor_note(supervisor).body
+
+
+# ---------------------------------------------------------------------------------------------
+# A boundary event leaving a parallel join waiting forever
+
+
+def _parallel_with_boundary(before_split: str = "") -> str:
+    """A ∥ B, where A has an interrupting 30-day timer whose path ends: when it fires, the
+    join waits for A forever."""
+    first = "route_gw" if before_split else "split"
+    body = (
+        '<bpmn:startEvent id="s"/>'
+        '<bpmn:parallelGateway id="split" name="分头办理"/>'
+        '<bpmn:userTask id="visit" name="入户调查">' + properties(form="generic:opinion")
+        + "</bpmn:userTask>"
+        '<bpmn:boundaryEvent id="visit_late" name="调查超时" attachedToRef="visit">'
+        '<bpmn:timerEventDefinition><bpmn:timeDuration>"P30D"</bpmn:timeDuration>'
+        '</bpmn:timerEventDefinition></bpmn:boundaryEvent><bpmn:endEvent id="late_end"/>'
+        '<bpmn:userTask id="check" name="核对材料">' + properties(form="generic:opinion")
+        + "</bpmn:userTask>"
+        '<bpmn:parallelGateway id="join" name="汇合"/><bpmn:endEvent id="e"/>'
+        + flow("f1", "s", first) + flow("f2", "split", "visit") + flow("f3", "split", "check")
+        + flow("f4", "visit", "join") + flow("f5", "check", "join") + flow("f6", "join", "e")
+        + flow("f7", "visit_late", "late_end"))
+    if before_split:
+        body += ('<bpmn:exclusiveGateway id="route_gw" name="是否调查" default="f_skip"/>'
+                 + flow("f_route", "route_gw", "split", before_split)
+                 + flow("f_skip", "route_gw", "e"))
+    return diagram(body, lanes={"township_staff": [
+        "s", "split", "visit", "check", "join", "e", "late_end", "route_gw"]})
+
+
+def test_a_boundary_event_that_would_leave_a_join_waiting_is_refused(demo):
+    errors = _errors(_parallel_with_boundary())
+    [error] = errors
+    assert error.code == "boundary_stall" and error.element_id == "visit_late"
+    assert "边界事件“调查超时”（visit_late）触发后，“汇合”（join）会一直等待" in error.message
+    with pytest.raises(DefinitionError, match="调查超时"):
+        definition_deploy(key="stall", name="并行", bpmn_xml=_parallel_with_boundary(),
+                          dmn_xmls=[])
+
+
+def test_the_engine_never_saves_a_stalled_case_and_tells_the_supervisor(
+        village, township_staff, supervisor, clock):
+    """Behind a condition on an application field the check cannot run the diagram, so it
+    deploys; when the boundary timer has fired and the last open step is completed, the
+    engine refuses to save a case nobody could move again: the completion is refused with
+    the staff's message and the supervisor gets the detail."""
+    bpmn = _parallel_with_boundary(before_split="survey == True")
+    assert _errors(bpmn) == []
+    definition_deploy(key="stall", name="并行", bpmn_xml=bpmn, dmn_xmls=[])
+    case = case_start(procedure="stall", title="并行", village=village, applicant_name="张建国",
+                      data={"survey": True}, started_by=township_staff)
+    assert sorted(t.spec_name for t in _open(case)) == ["check", "visit"]
+    clock.shift(timedelta(days=31))
+    assert timers_fire_due_task() == 1
+    [check] = _open(case)
+    assert check.spec_name == "check"
+    client = Client()
+    client.force_login(township_staff)
+    response = client.post(reverse("portal:task", args=[check.pk]), {"opinion": "材料齐全"})
+    assert response.status_code == 200 and STAFF_MESSAGE in response.content.decode()
+    check.refresh_from_db()
+    assert check.status == TaskStatus.OPEN
+    note = _supervisor_note(supervisor)
+    assert "“汇合”（join）在等待不会到来的分支" in note.body
