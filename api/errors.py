@@ -19,8 +19,6 @@ from engine.services import RuntimeFailure, TaskAlreadyHandled
 
 logger = logging.getLogger(__name__)
 
-# What a caller sees when a diagram fails while running: never the expression.
-CONFIGURATION_ERROR_MESSAGE = "系统配置错误，已通知管理员，请稍后再试。"
 NOT_FOUND_MESSAGE = "接口不存在"
 API_PREFIX = "/api/"
 
@@ -50,8 +48,15 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ActionRefused):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RuntimeFailure):
-        logger.warning("API: a diagram failed: %s", exc)
-        return Response({"detail": CONFIGURATION_ERROR_MESSAGE},
+        # A diagram failed on a path the view did not catch: the caller is never shown the
+        # engine's text (staff get it as technical_detail), the county's supervisors are told.
+        from portal.errors import county_of, engine_failure, failure_detail
+
+        request = context.get("request")
+        user = getattr(request, "user", None)
+        engine_failure(user=user, county=county_of(user),
+                       where=f"接口 {getattr(request, 'path', '')}", error=str(exc))
+        return Response(failure_detail(user=user, error=str(exc)),
                         status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ValidationError):
         return Response({"detail": "；".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)

@@ -184,9 +184,13 @@ def task_detail(user, task: HumanTask) -> dict:
     if access.can_act:
         from portal.selectors import procedure_of_case
 
-        form_class = task_form_class_for(procedure_of_case(task.case), task)
-        detail["form_schema"] = form_json_schema(
-            form_class(case_data={**task.case.data, **task.task_data}))
+        try:
+            form_class = task_form_class_for(procedure_of_case(task.case), task)
+        except LookupError:  # a deployed step without a form: no schema, nothing to post
+            form_class = None
+        if form_class is not None:
+            detail["form_schema"] = form_json_schema(
+                form_class(case_data={**task.case.data, **task.task_data}))
     return detail
 
 

@@ -39,7 +39,7 @@ from .validation import BPMN_NS, CAMUNDA_NS, SPIFF_NS, expression_reasons, label
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
-HUMAN = ("userTask", "manualTask")
+HUMAN = ("userTask", "manualTask", "task")  # a plain task is a confirmation step
 # The mapping entry for tasks that have neither a lane nor a candidate group (Camunda's
 # examples give most tasks only an assignee such as "demo").
 DEFAULT_GROUP = "*"

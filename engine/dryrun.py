@@ -7,14 +7,21 @@ never carried out here). User tasks are completed with the data given for them i
 ``decisions`` (by BPMN id), or with default data; waiting timers fire at once; boundary timers
 and message events fire only when ``decisions`` has an entry for their id (``{}`` fires a
 boundary timer, a dict is a message's payload; behind an event-based gateway, e.g. the 公示
-segment, the entry names the catch event to take). The run stops when the process ends, when a
-step lacks data (a gateway or rule reads a variable nobody set), or when it waits for
-something ``decisions`` does not provide.
+segment, the entry names the catch event to take; without one, a timer behind the gateway
+fires). The run stops when the process ends, when a step lacks data (a gateway or rule reads a
+variable nobody set), or when it waits for something ``decisions`` does not provide.
+
+It takes the path real cases take (validation ≡ execution): the runtime's own calls, the
+inbox row each user task would become and the users it would be offered to
+(``engine.services.human_task_preview``: lane / ``candidate_role`` / ``candidate_user``
+resolved against the village), and the form the task page would show (``form_lookup``, the
+procedure's). A step nobody would be offered, or one without a form, stops the run there
+with the reason, as it would stop a real case.
 """
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .models import APPLICANT_ROLE, Role, RoleAssignment, Unit
+from .models import APPLICANT_ROLE, Role, Unit
 from .validation import TYPE_NAMES, Problem, lanes_as_role_codes
 
 MAX_STEPS = 200  # a diagram looping back forever (e.g. 补正 → 受理 with the same data)
@@ -24,6 +31,7 @@ _PAST = datetime(2000, 1, 1, tzinfo=UTC).isoformat()
 GENERIC_DEFAULTS = {
     "generic:decision": {"decision": "approve", "opinion": "（试运行）"},
     "generic:opinion": {"opinion": "（试运行）"},
+    "generic:confirm": {"confirmed": True, "opinion": "（试运行）"},
 }
 
 
@@ -73,9 +81,12 @@ def _element_types(bpmn_xml) -> dict[str, str]:
 
 
 def dry_run(*, bpmn_xml: str, dmn_xmls: list[str], data: dict, village: Unit,
-            decisions: dict[str, dict] | None = None, library=None) -> DryRun:
+            decisions: dict[str, dict] | None = None, library=None,
+            form_lookup=None) -> DryRun:
     """The path a case filed in ``village`` with application ``data`` would take through a
-    draft, completing user tasks with ``decisions[task_id]`` (see the module docstring)."""
+    draft, completing user tasks with ``decisions[task_id]`` (see the module docstring).
+    ``form_lookup(spec_name, form_key)``: the form class the task page would use (raises
+    LookupError when there is none); None skips the check."""
     from . import runtime
     from .feel import dmn_translate_feel
 
@@ -114,6 +125,7 @@ def dry_run(*, bpmn_xml: str, dmn_xmls: list[str], data: dict, village: Unit,
     for library_file in library.files:
         types = {**_element_types(library_file.bpmn_xml), **types}
     runner = _Runner(workflow, village, types, decisions, result)
+    runner.form_lookup = form_lookup
     runner.run()
     result.data = runtime.workflow_data(workflow)
     return result
@@ -129,11 +141,8 @@ class _Runner:
         self.seen: set = set()
         self.lanes: dict[str, str] = {}  # task id -> role it was offered to
         self.roles = {role.code: role for role in Role.objects.all()}
-        self.ancestors = []
-        unit = village
-        while unit is not None:
-            self.ancestors.append(unit)
-            unit = unit.parent
+        self.form_lookup = None
+        self.offers: dict[str, tuple] = {}  # task id -> (unit, usernames)
 
     def run(self) -> None:
         from . import runtime
@@ -144,10 +153,15 @@ class _Runner:
             if self.workflow.is_completed():
                 self.result.finished = True
                 return
-            ready = runtime.ready_user_tasks(self.workflow)
+            try:
+                ready = runtime.ready_user_tasks(self.workflow)
+            except runtime.RuntimeFailure as exc:
+                self._stop_on_failure(exc)
+                return
             if ready:
                 task = ready[0]
-                self.lanes[task.task_id] = task.lane or ""
+                if not self._offer(task):
+                    return
                 given = self.decisions.get(task.spec_name)
                 form_data = dict(given) if given is not None else dict(
                     GENERIC_DEFAULTS.get(task.properties.get("form", ""), {}))
@@ -160,6 +174,37 @@ class _Runner:
         self._stop("", f"超过 {MAX_STEPS} 步仍未结束，流程可能在循环")
 
     # -- steps -------------------------------------------------------------------------------
+
+    def _offer(self, task) -> bool:
+        """Would the task reach someone, with a form to fill? As the inbox and the task page
+        would answer it; False (with the reason) where a real case would stop."""
+        from . import runtime
+        from .services import human_task_preview
+
+        where = f"“{task.title}”（{task.spec_name}）"
+        self.lanes[task.task_id] = task.lane or ""
+        try:
+            row, users = human_task_preview(task, village=self.village)
+        except runtime.RuntimeFailure as exc:
+            text = str(exc)
+            self._stop(task.spec_name,
+                       text if task.spec_name in text else f"{where}无法交办：{text}")
+            return False
+        self.offers[task.task_id] = (row.candidate_unit, sorted(u.username for u in users))
+        if row.lane != APPLICANT_ROLE and not users:
+            role = self.roles.get(row.lane)
+            what = f"“{role.name}”（{row.lane}）" if role else f"“{row.lane}”（不是已知角色）"
+            self._stop(task.spec_name, f"{where}不会交给任何人：{self.village.name}所在辖区"
+                                       f"没有{what}的在岗人员")
+            return False
+        if self.form_lookup is not None:
+            try:
+                self.form_lookup(task.spec_name, row.form_key)
+            except LookupError:
+                self._stop(task.spec_name, f"{where}没有可填写的表单：请在属性中设置 form"
+                                           f"（如 generic:decision），或请开发人员提供专用表单")
+                return False
+        return True
 
     def _advance(self, action) -> bool:
         from . import runtime
@@ -193,20 +238,17 @@ class _Runner:
                         data=changed)
             role = self.lanes.get(str(task.id))
             if role is not None:
-                self._receivers(step, role)
+                self._receivers(step, role, str(task.id))
             self.result.steps.append(step)
 
-    def _receivers(self, step: Step, role_code: str) -> None:
+    def _receivers(self, step: Step, role_code: str, task_id: str) -> None:
         step.role = role_code
         role = self.roles.get(role_code)
         step.role_name = role.name if role else ""
-        if role_code == APPLICANT_ROLE or role is None or not role.level:
+        if role_code == APPLICANT_ROLE:
             return
-        # Like engine.services: the task goes to holders of the role at the unit of the
-        # role's level that contains the village (county roles see the whole county).
-        step.unit = self.village.ancestor_at(role.level)
-        step.users = sorted(RoleAssignment.objects.filter(
-            role_id=role_code, unit__in=self.ancestors).values_list("user__username", flat=True))
+        # What engine.services would offer (see ``_offer``).
+        step.unit, step.users = self.offers.get(task_id, (None, []))
 
     def _stop(self, element_id: str, reason: str) -> None:
         self.result.stopped_at = element_id
@@ -215,14 +257,22 @@ class _Runner:
     def _stop_on_failure(self, exc) -> None:
         cause = exc.__cause__
         task = getattr(cause, "task", None)
-        element_id = task.task_spec.bpmn_id if task is not None else ""
-        name = (task.task_spec.bpmn_name or element_id) if task is not None else ""
+        # A WorkflowException raised by a spec (e.g. a gateway) names the spec, not a task.
+        spec = task.task_spec if task is not None else getattr(cause, "task_spec", None)
+        element_id = (getattr(spec, "bpmn_id", None) or "") if spec is not None else ""
+        name = (spec.bpmn_name or element_id) if spec is not None else ""
         inner = getattr(cause, "exception", None) or getattr(cause, "error", None)
         missing = getattr(inner, "name", None) if isinstance(inner, NameError) else None
+        text = str(exc)
         if missing:
             reason = f"“{name}”（{element_id}）缺少数据：{missing}"
+        elif "No conditions satisfied" in text:
+            reason = (f"“{name}”（{element_id}）的出线条件都不满足，又没有默认路径，案件会在这里"
+                      f"出错停止（{text}）")
+        elif element_id:
+            reason = f"“{name}”（{element_id}）运行出错：{text}"
         else:
-            reason = f"“{name}”（{element_id}）出错：{exc}" if element_id else str(exc)
+            reason = f"流程运行出错：{text}"
         self._stop(element_id or "", reason)
 
     def _fire_waiting(self) -> bool:
@@ -256,13 +306,19 @@ class _Runner:
                 return self._advance(lambda wf, name=event.name, p=payload:
                                      runtime.send_message(wf, name, p))
             # An event-based gateway waits for its catch events' messages itself (in the
-            # order of its outgoing flows); ``decisions`` names the catch event to take.
-            for output, sub in zip(spec.outputs, getattr(event, "event_definitions", None) or [],
-                                   strict=False):
+            # order of its outgoing flows); ``decisions`` names the catch event to take, and
+            # without one a timer behind it fires (as it would in a case nobody answers).
+            subs = getattr(event, "event_definitions", None) or []
+            for output, sub in zip(spec.outputs, subs, strict=False):
                 if isinstance(sub, MessageEventDefinition) and output.bpmn_id in self.decisions:
                     payload = dict(self.decisions[output.bpmn_id] or {})
                     return self._advance(lambda wf, name=sub.name, p=payload:
                                          runtime.send_message(wf, name, p))
+            if any(isinstance(sub, TimerEventDefinition) for sub in subs):
+                cycle = any(isinstance(sub, CycleTimerEventDefinition) for sub in subs)
+                task._set_internal_data(event_value={"cycles": 0, "next": _PAST, "duration": 0}
+                                        if cycle else _PAST)
+                return self._advance(runtime.fire_timers)
         if waiting:
             names = "、".join(f"“{t.task_spec.bpmn_name or t.task_spec.bpmn_id}”"
                              f"（{t.task_spec.bpmn_id}）" for t in waiting)

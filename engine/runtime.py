@@ -342,6 +342,8 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
         for name in EXPRESSION_PROPERTIES:
             if properties.get(name):
                 properties[name] = _evaluate_property(workflow, task, name, properties[name])
+        if not properties.get("form") and _is_confirmation(spec):
+            properties["form"] = CONFIRM_FORM
         task_data = properties.pop("task_data", None) or {}
         if not isinstance(task_data, dict):
             raise RuntimeFailure(f"任务“{spec.bpmn_name}”的 task_data 必须是字典")
@@ -355,6 +357,18 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
             data=json.loads(json.dumps(task_data, default=str)),
         ))
     return tasks
+
+
+# A plain ``bpmn:task`` or ``bpmn:manualTask`` naming no form is a confirmation step (see
+# engine.validation): the generic confirmation form.
+CONFIRM_FORM = "generic:confirm"
+
+
+def _is_confirmation(task_spec) -> bool:
+    from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
+    from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
+
+    return isinstance(task_spec, (ManualTask, NoneTask))
 
 
 def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
@@ -401,15 +415,49 @@ def _shares_data(task) -> bool:
 
 
 def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
-    """Earliest due time of a waiting timer event, for the periodic sweep's index."""
-    due = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        event = getattr(task.task_spec, "event_definition", None)
-        if isinstance(event, TimerEventDefinition):
-            value = task._get_internal_data("event_value")
-            if value:
-                due.append(TimerEventDefinition.get_datetime(value))
+    """Earliest due time of a waiting timer event, for the periodic sweep's index: timer
+    catch and boundary events, event-subprocess timer starts, and the timers behind an
+    event-based gateway (the gateway waits for them itself, in a MultipleEventDefinition,
+    and keeps the due time on its own task)."""
+    due = [when for task in workflow.get_tasks(state=TaskState.WAITING)
+           for when in _timer_due_times(task)]
     return min(due) if due else None
+
+
+def _timer_due_times(task) -> list[datetime]:
+    from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+
+    event = getattr(task.task_spec, "event_definition", None)
+    events = event.event_definitions if isinstance(event, MultipleEventDefinition) \
+        else [event]
+    if not any(isinstance(e, TimerEventDefinition) for e in events):
+        return []
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):  # a cycle timer: {"cycles", "next", "duration"}
+        if value.get("cycles") == 0:
+            return []
+        value = value.get("next")
+    if not value:
+        return []
+    try:
+        return [TimerEventDefinition.get_datetime(str(value))]
+    except (TypeError, ValueError):
+        return []
+
+
+def stalled_at(workflow: BpmnWorkflow) -> list:
+    """The task specs a workflow waits at with nothing left that could move it: not
+    completed, no ready or running task, no event (timer, message) waited for — only joins
+    waiting for branches that ended elsewhere (e.g. an interrupting boundary event whose path
+    leads to an end event inside a parallel block). Empty when the workflow can move."""
+    if workflow.is_completed():
+        return []
+    if workflow.get_tasks(state=TaskState.READY):
+        return []
+    waiting = workflow.get_tasks(state=TaskState.WAITING)
+    if any(getattr(t.task_spec, "event_definition", None) is not None for t in waiting):
+        return []
+    return [t.task_spec for t in waiting if getattr(t.task_spec, "bpmn_id", None)]
 
 
 def is_completed(workflow: BpmnWorkflow) -> bool:

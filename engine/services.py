@@ -350,34 +350,69 @@ def _sync_human_tasks(case: Case, workflow) -> list[HumanTask]:
                  if t.lane and task_id not in open_rows and task_id not in held]
     roles = {role.code: role for role in Role.objects.filter(code__in=new_lanes)} \
         if new_lanes else {}
-    village = case.village
-    county = village.county
-    from .authority import task_data_with_authority
-
     created = []
     for task_id, ready_task in ready.items():
         if task_id in open_rows or task_id in held:
             continue
-        role = roles.get(ready_task.lane)
-        assignee = case.applicant if ready_task.lane == APPLICANT_ROLE else None
-        if ready_task.properties.get("candidate_user"):
-            assignee = _user_by_username(str(ready_task.properties["candidate_user"]))
-        created.append(HumanTask.objects.create(
-            case=case, procedure=case.procedure, task_id=task_id,
-            spec_name=ready_task.spec_name, title=ready_task.title,
-            form_key=str(ready_task.properties.get("form", "")),
-            lane=ready_task.lane or "", village=village, village_path=village.path,
-            candidate_unit=_candidate_unit(village, role),
-            township=village.ancestor_at(UnitLevel.TOWNSHIP),
-            # due_at plus what it was counted from and any year without holiday data.
-            **task_due_fields(ready_task.properties, county, now), assignee=assignee,
-            task_data=task_data_with_authority(ready_task),
-        ))
+        row = _human_task_row(ready_task, village=case.village, roles=roles,
+                              # the applicant row only when the step is theirs
+                              applicant=case.applicant if ready_task.lane == APPLICANT_ROLE
+                              else None, now=now)
+        row.case = case
+        row.procedure = case.procedure
+        row.save(force_insert=True)
+        created.append(row)
     if created:
         from .notifications import tasks_opened_notify
 
         tasks_opened_notify(tasks=created)
     return created
+
+
+def _human_task_row(ready_task, *, village: Unit, roles: dict, applicant, now) -> HumanTask:
+    """The inbox row a ready user task becomes (unsaved, without its case): whom it is
+    offered to (lane → role at the village's unit of the role's level, the applicant, or a
+    ``candidate_user``), its form, due time and task data. The dry run asks the same."""
+    from .authority import task_data_with_authority
+
+    role = roles.get(ready_task.lane)
+    assignee = applicant if ready_task.lane == APPLICANT_ROLE else None
+    if ready_task.properties.get("candidate_user"):
+        assignee = _user_by_username(str(ready_task.properties["candidate_user"]))
+    # Never an orphan row nobody is offered (validation refuses such diagrams; a version
+    # deployed before it did, or a candidate_role expression naming no role, stops here).
+    where = f"任务“{ready_task.title}”（{ready_task.spec_name}）"
+    if assignee is None and ready_task.lane != APPLICANT_ROLE:
+        if not ready_task.lane:
+            raise RuntimeFailure(f"{where}没有泳道，也没有 candidate_role / candidate_user，"
+                                 f"不会交给任何人")
+        if role is None:
+            raise RuntimeFailure(f"{where}交给的“{ready_task.lane}”不是已知角色")
+    return HumanTask(
+        task_id=ready_task.task_id, spec_name=ready_task.spec_name, title=ready_task.title,
+        form_key=str(ready_task.properties.get("form", "")),
+        lane=ready_task.lane or "", village=village, village_path=village.path,
+        candidate_unit=_candidate_unit(village, role),
+        township=village.ancestor_at(UnitLevel.TOWNSHIP),
+        # due_at plus what it was counted from and any year without holiday data.
+        **task_due_fields(ready_task.properties, village.county, now), assignee=assignee,
+        task_data=task_data_with_authority(ready_task),
+    )
+
+
+def human_task_preview(ready_task, *, village: Unit) -> tuple[HumanTask, list]:
+    """What the inbox would do with a ready task of a case filed in ``village`` (for the
+    dry run): the unsaved row and the users it would be offered to (its assignee and their
+    substitutes, or the lane's role holders over the village). Raises RuntimeFailure as the
+    real path would (an unknown ``candidate_user``)."""
+    from .notifications import task_handlers
+
+    roles = {role.code: role for role in Role.objects.filter(code=ready_task.lane or "")}
+    row = _human_task_row(ready_task, village=village, roles=roles, applicant=None,
+                          now=timezone.now())
+    if row.lane == APPLICANT_ROLE and row.assignee_id is None:
+        return row, []
+    return row, task_handlers(row)
 
 
 def _user_by_username(username: str):
@@ -409,6 +444,12 @@ def _advance(*, case: Case, workflow, script_engine, actor) -> None:
             runtime.send_message(workflow, message, payload)
     else:
         raise RuntimeFailure("流程在服务任务之间循环，无法继续")
+    stalled = runtime.stalled_at(workflow)
+    if stalled:  # never saved as running with nothing anyone could do
+        names = "、".join(f"“{spec.bpmn_name or spec.bpmn_id}”（{spec.bpmn_id}）"
+                         for spec in stalled)
+        raise RuntimeFailure(f"流程无法继续：{names}在等待不会到来的分支（例如边界事件把并行"
+                             f"分支引向了结束事件），案件既不能办结也没有可办理的任务")
     _sync_human_tasks(case, workflow)
     case.state = runtime.dump(workflow)
     case.serializer_version = runtime.SERIALIZER_VERSION
@@ -775,6 +816,12 @@ def _case_record_error(case_pk: int, exc: Exception) -> None:
         case.save(update_fields=["status", "error", "updated_at"])
         AuditEntry.objects.create(case=case, action=AuditAction.ERROR,
                                   summary="流程运行异常", data={"error": str(exc)[:2000]})
+        # Nobody was at a screen (a timer fired): the county's supervisors are told.
+        from .notifications import configuration_error_report
+
+        configuration_error_report(county=case.village.county,
+                                   where=f"{case.title}（定时器，案件 {case.pk}）",
+                                   error=str(exc))
 
 
 # ---------------------------------------------------------------------------------------------

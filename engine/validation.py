@@ -10,8 +10,12 @@ Generic forms (a convention of the diagram, so a supervisor can add a step witho
 developer): a user task may carry the spiffworkflow property ``form`` with
   ``generic:opinion``   a generic form with one field ``opinion`` (意见), or
   ``generic:decision``  a generic decision form: ``decision`` ("approve" 同意 / "refuse"
-                        不同意) and ``opinion`` (意见) — route on ``decision == "approve"``.
-Otherwise the product must have a form for the task (``form_exists(task_id)``).
+                        不同意) and ``opinion`` (意见) — route on ``decision == "approve"``,
+  ``generic:confirm``   a confirmation: ``confirmed`` (已办理) and an optional ``opinion``.
+Otherwise the product must have a form for the task (``form_exists(task_id)``). A plain
+``task`` (bpmn-js's default shape) and a ``manualTask`` are confirmation steps: offered to
+their lane (or ``candidate_role``) like a user task, with ``generic:confirm`` unless they
+name another form; without a lane they are refused like a user task.
 
 SpiffWorkflow 3.2 support, checked by parsing and running small diagrams:
   complexGateway          parse error ("no support implemented")           → error
@@ -41,7 +45,10 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 GENERIC_FORMS = {
     "generic:opinion": "通用意见表单（意见）",
     "generic:decision": "通用审批表单（同意/不同意 + 意见）",
+    "generic:confirm": "通用确认表单（确认已办理 + 备注）",
 }
+# Plain and manual tasks naming no form get generic:confirm (engine.runtime.CONFIRM_FORM).
+CONFIRM_TASKS = ("manualTask", "task")
 
 
 @dataclass(frozen=True)
@@ -100,7 +107,7 @@ UNSUPPORTED = {
     "conversation": ("会话", "error", ""),
 }
 
-HUMAN_TASKS = ("userTask", "manualTask")
+HUMAN_TASKS = ("userTask", "manualTask", "task")
 ACTIVITIES = ("userTask", "manualTask", "serviceTask", "scriptTask", "businessRuleTask",
               "task", "sendTask", "receiveTask", "callActivity", "subProcess", "transaction",
               "adHocSubProcess")
@@ -473,6 +480,8 @@ def validate_definition(*, bpmn_xml: str | bytes, dmn_xmls: list[str | bytes] | 
     problems += _overseer_problems(root, known_roles, role_names)
     problems += _authority_problems(root, translated_dmns)
     problems += _gateway_problems(root)
+    problems += _event_gateway_problems(root)
+    problems += _boundary_stall_problems(bpmn_xml, root, translated_dmns)
     problems += _timer_problems(root)
     problems += _expression_problems(root)
     problems += _service_task_problems(root, known_operations, known_doc_types, known_actions,
@@ -756,7 +765,8 @@ def _human_task_problems(root, known_roles, form_exists, role_names=None) -> lis
                 problems.append(_problem("unknown_form", element,
                                          f"{label(element)}的表单“{form}”不存在；可用："
                                          f"{'、'.join(GENERIC_FORMS)}"))
-        elif form_exists is not None and not form_exists(element.get("id")):
+        elif form_exists is not None and _local(element) not in CONFIRM_TASKS \
+                and not form_exists(element.get("id")):
             problems.append(_problem(
                 "missing_form", element,
                 f"{label(element)}没有可填写的表单：请在属性中设置 form = generic:decision"
@@ -948,6 +958,141 @@ def _gateway_problems(root) -> list[Problem]:
                                      f"{label(gateway)}没有默认路径：所有条件都不满足时案件会"
                                      f"出错停止", "warning"))
     return problems
+
+
+def _event_gateway_problems(root) -> list[Problem]:
+    """An event-based gateway waits for the events behind it, the first one wins and the
+    others are cancelled (engine.runtime finds their timers and messages inside the
+    gateway). SpiffWorkflow keeps one due time per gateway, so two timers behind one gateway
+    would both fire at the first one's time; and only catch events (or receive tasks) can
+    follow it."""
+    by_id = {element.get("id"): element for element in _flow_elements(root)
+             if element.get("id")}
+    outgoing = _outgoing(root)
+    problems = []
+    for gateway in _flow_elements(root):
+        if _local(gateway) != "eventBasedGateway":
+            continue
+        targets = [by_id.get(flow.get("targetRef")) for flow in
+                   outgoing.get(gateway.get("id"), [])]
+        if len(targets) < 2:
+            problems.append(_problem("event_gateway_branches", gateway,
+                                     f"{label(gateway)}至少要有两条出线，各连到一个等待的事件"
+                                     f"（定时器或消息）"))
+        timers = []
+        for target in targets:
+            if target is None:
+                continue
+            kinds = {_local(child) for child in target}
+            if _local(target) == "receiveTask" or (
+                    _local(target) == "intermediateCatchEvent"
+                    and kinds & {"timerEventDefinition", "messageEventDefinition",
+                                 "signalEventDefinition"}):
+                if "timerEventDefinition" in kinds:
+                    timers.append(target)
+                continue
+            problems.append(_problem("event_gateway_target", target,
+                                     f"{label(gateway)}的出线只能连到定时器或消息中间捕获事件，"
+                                     f"不能连到{label(target)}"))
+        if len(timers) > 1:
+            problems.append(_problem("event_gateway_timers", gateway,
+                                     f"{label(gateway)}后面有多个定时器（"
+                                     f"{'、'.join(label(t) for t in timers)}），引擎只记得一个"
+                                     f"到期时间：请只保留最早到期的一个"))
+    return problems
+
+
+_EXPLORE_DATA = {"decision": "approve", "opinion": "", "confirmed": True}
+
+
+def _boundary_stall_problems(bpmn_xml, root, translated_dmns: list[str]) -> list[Problem]:
+    """An interrupting boundary event whose path ends while its task's parallel branch is
+    awaited at a join leaves the case waiting forever. Found by running the diagram in
+    memory as the engine would (engine.runtime), firing each such event in turn and
+    completing every other task with generic data; a run that needs data the check cannot
+    know (a condition on an application field) proves nothing and is dropped — the engine
+    still refuses to save a stalled case (engine.services)."""
+    from . import runtime
+
+    boundaries = [element for element in _flow_elements(root)
+                  if _local(element) == "boundaryEvent"
+                  and element.get("cancelActivity", "true") != "false"]
+    if not boundaries:
+        return []
+    try:
+        process_id = runtime.executable_process_id(bpmn_xml)
+        spec, subs = runtime.parse(bpmn_xml, translated_dmns, process_id)
+        spec_json = runtime.spec_to_json(spec, subs)
+    except Exception:  # noqa: BLE001 - the parse checks above report why
+        return []
+    problems = []
+    for boundary in boundaries:
+        stalled = _explore_firing(spec_json, boundary.get("id"), boundary.get("attachedToRef"))
+        if stalled:
+            names = "、".join(f"“{s.bpmn_name or s.bpmn_id}”（{s.bpmn_id}）" for s in stalled)
+            problems.append(_problem(
+                "boundary_stall", boundary,
+                f"{label(boundary)}触发后，{names}会一直等待被它取消的分支，案件既不能办结也没有"
+                f"可办理的任务：请把它的出线连回汇合之后，或改用终止结束事件"))
+    return problems
+
+
+def _explore_firing(spec_json: str, boundary_id: str, task_id: str) -> list:
+    """Run a fresh workflow, firing ``boundary_id`` when its task is ready; the stalled
+    joins (engine.runtime.stalled_at), or [] when it ends, or when it cannot be told."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+    from SpiffWorkflow.util.task import TaskState
+
+    from . import runtime
+
+    past = "2000-01-01T00:00:00+00:00"
+    fired = False
+    try:
+        workflow, _ = runtime.new_workflow(spec_json, {})
+        runtime.run(workflow)
+        for _ in range(200):
+            if workflow.is_completed():
+                return []
+            stalled = runtime.stalled_at(workflow)
+            if stalled:
+                return stalled if fired else []
+            waiting = workflow.get_tasks(state=TaskState.WAITING)
+            ready = runtime.ready_user_tasks(workflow)
+            target = next((t for t in waiting if t.task_spec.bpmn_id == boundary_id), None)
+            if not fired and target is not None and any(t.spec_name == task_id for t in ready):
+                fired = True
+                event = target.task_spec.event_definition
+                if isinstance(event, MessageEventDefinition):
+                    runtime.send_message(workflow, event.name, {})
+                else:
+                    target._set_internal_data(event_value=past)
+                    runtime.fire_timers(workflow)
+                continue
+            if ready:
+                runtime.complete_task(workflow, ready[0].task_id, dict(_EXPLORE_DATA))
+                continue
+            events = [t for t in waiting if getattr(t.task_spec, "event_definition", None)
+                      is not None and t.task_spec.bpmn_id != boundary_id
+                      and not _is_boundary(t.task_spec)]
+            if not events:
+                return []
+            event = events[0].task_spec.event_definition
+            names = runtime.waiting_messages(workflow)
+            if isinstance(event, TimerEventDefinition) or not names:
+                events[0]._set_internal_data(event_value=past)
+                runtime.fire_timers(workflow)
+            else:
+                runtime.send_message(workflow, names[0], {})
+    except Exception:  # noqa: BLE001 - data the check cannot know; the engine guards at run time
+        return []
+    return []
+
+
+def _is_boundary(task_spec) -> bool:
+    from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+
+    return isinstance(task_spec, BoundaryEvent)
 
 
 _ISO_LIKE = re.compile(r"^(R\d*/|P(?=\d|T)|\d{4}-\d{2}-\d{2})", re.IGNORECASE)

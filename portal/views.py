@@ -15,7 +15,6 @@ from engine.actions import previous_form_data, withdrawable
 from engine.audit import audit_verify_case
 from engine.clocks import tasks_attach_clocks
 from engine.models import CaseStatus, TaskStatus, Unit, UnitLevel
-from engine.notifications import configuration_error_report
 from engine.search import search_normalise
 from engine.signing import signing_status
 from engine.selectors import (
@@ -38,9 +37,10 @@ from engine.visibility import case_viewer
 from workflows.registry import procedure_list
 from workflows.services import application_form_uploads, application_submit, task_submit
 
+from .errors import engine_failure
 from .filters import TaskFilter
-from .paging import page_of
 from .forms import CountySettingsForm, QuotaForm, RegistrationForm
+from .paging import page_of
 from .selectors import (
     applicant_tasks,
     application_initial,
@@ -64,7 +64,6 @@ from .selectors import (
 from .services import applicant_register
 
 # What an applicant or clerk sees when a diagram fails while running: never the expression.
-CONFIGURATION_ERROR_MESSAGE = "系统配置错误，已通知管理员。您填写的内容已保留，请稍后再试。"
 
 
 def _landing(user) -> str:
@@ -129,9 +128,9 @@ def apply(request, procedure_key):
                 # The diagram failed (e.g. a supervisor's edit): the applicant is not shown
                 # the diagram's expression, the supervisors are told; the form stays filled.
                 village = form.cleaned_data["village"]
-                configuration_error_report(county=village.county, where=f"{procedure.name}申请",
-                                           error=str(exc))
-                form.add_error(None, CONFIGURATION_ERROR_MESSAGE)
+                form.add_error(None, engine_failure(
+                    user=request.user, county=village.county, where=f"{procedure.name}申请",
+                    error=str(exc)))
             else:
                 messages.success(request, f"申请已提交（案件编号 {case.pk}），请留意办理进度。")
                 return redirect("portal:case", pk=case.pk)
@@ -172,14 +171,23 @@ def task_detail(request, pk):
     case = task.case
     procedure = procedure_of_case(case)
     form = None
+    form_class = None
+    if request.method == "POST" or access.can_act:
+        try:
+            form_class = task_form_class_for(procedure, task)
+        except LookupError as exc:  # a deployed step without a form (validation refuses it now)
+            messages.error(request, engine_failure(
+                user=request.user, county=case.village.county,
+                where=f"{case.title}·{task.title}", error=str(exc)))
     if request.method == "POST":
         if not access.allowed:
             raise PermissionDenied("您没有办理该任务的权限")
         if task.status != TaskStatus.OPEN:
             messages.error(request, "该任务已被办理，请刷新待办列表")
             return redirect(_landing(request.user))
-        form = task_form_class_for(procedure, task)(request.POST, request.FILES,
-                                                         case_data={**case.data, **task.task_data})
+        if form_class is None:
+            return redirect("portal:task", pk=task.pk)
+        form = form_class(request.POST, request.FILES, case_data={**case.data, **task.task_data})
         if form.is_valid():
             try:
                 task_submit(task=task, form=form, user=request.user)
@@ -194,15 +202,15 @@ def task_detail(request, pk):
                                                where=f"{case.title}·{task.title}",
                                                error=str(exc))
             except RuntimeFailure as exc:
-                configuration_error_report(county=case.village.county,
-                                           where=f"{case.title}·{task.title}", error=str(exc))
-                form.add_error(None, CONFIGURATION_ERROR_MESSAGE)
+                form.add_error(None, engine_failure(
+                    user=request.user, county=case.village.county,
+                    where=f"{case.title}·{task.title}", error=str(exc)))
             else:
                 messages.success(request, f"已办理“{task.title}”（{case.applicant_name}）")
                 return redirect(_landing(request.user))
-    elif access.can_act:
-        form = task_form_class_for(procedure, task)(
-            case_data={**case.data, **task.task_data}, initial=previous_form_data(task))
+    elif access.can_act and form_class is not None:
+        form = form_class(case_data={**case.data, **task.task_data},
+                          initial=previous_form_data(task))
     reveal = access.can_act or (case.applicant_id is not None
                                 and case.applicant_id == request.user.pk)
     page = case_page(request.user, case, reveal=reveal)

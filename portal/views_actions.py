@@ -11,7 +11,9 @@ from django.views.decorators.http import require_POST
 from engine import actions
 from engine.models import Substitution
 from engine.selectors import case_get_for_user, is_staff_member, task_get_for_user
+from engine.services import RuntimeFailure
 
+from .errors import engine_failure
 from .forms_actions import (
     CommentForm,
     PersonForm,
@@ -52,11 +54,16 @@ def _user_or_refuse(pk: int) -> object:
     return user
 
 
-def _run(request, call, success: str) -> bool:
+def _run(request, call, success: str, *, case=None) -> bool:
     try:
         call()
     except _REFUSALS as exc:
         messages.error(request, str(exc))
+        return False
+    except RuntimeFailure as exc:  # the diagram failed (e.g. a gateway no condition satisfies)
+        messages.error(request, engine_failure(
+            user=request.user, county=case.village.county if case is not None else None,
+            where=f"{case.title}·{success}" if case is not None else success, error=str(exc)))
         return False
     messages.success(request, success)
     return True
@@ -78,7 +85,7 @@ def task_return_view(request, pk):
         return _bad_request(request, exc)
     ok = _run(request, lambda: actions.task_return(
         user=request.user, task_pk=task.pk, target_pk=post["target"],
-        comment=post["comment"]), "已退回")
+        comment=post["comment"]), "已退回", case=task.case)
     return _after_task_action(ok, task)
 
 
@@ -92,7 +99,7 @@ def task_return_to_applicant_view(request, pk):
         return _bad_request(request, exc)
     ok = _run(request, lambda: actions.task_return_to_applicant(
         user=request.user, task_pk=task.pk, missing=post["missing"]),
-        "已退回申请人补正材料")
+        "已退回申请人补正材料", case=task.case)
     return _after_task_action(ok, task)
 
 
@@ -106,7 +113,7 @@ def task_transfer_view(request, pk):
         return _bad_request(request, exc)
     ok = _run(request, lambda: actions.task_transfer(
         user=request.user, task_pk=task.pk, to_user=_user_or_refuse(post["to_user"]),
-        comment=post["comment"]), "已转办")
+        comment=post["comment"]), "已转办", case=task.case)
     return _after_task_action(ok, task)
 
 
@@ -120,7 +127,7 @@ def task_delegate_view(request, pk):
         return _bad_request(request, exc)
     ok = _run(request, lambda: actions.task_delegate(
         user=request.user, task_pk=task.pk, to_user=_user_or_refuse(post["to_user"]),
-        comment=post["comment"]), "已委派，对方办理后将交回您确认")
+        comment=post["comment"]), "已委派，对方办理后将交回您确认", case=task.case)
     return _after_task_action(ok, task)
 
 
@@ -172,6 +179,10 @@ def case_take_back_view(request, pk):
     except _REFUSALS as exc:
         messages.error(request, str(exc))
         return redirect("portal:case", case.pk)
+    except RuntimeFailure as exc:
+        messages.error(request, engine_failure(user=request.user, county=case.village.county,
+                                               where=f"{case.title}·撤回", error=str(exc)))
+        return redirect("portal:case", case.pk)
     messages.success(request, f"已撤回“{done.title}”，可以重新办理")
     return redirect("portal:task", reopened.pk)
 
@@ -196,7 +207,7 @@ def case_state_view(request, pk, action):
     except _Malformed as exc:
         return _bad_request(request, exc)
     _run(request, lambda: call(user=request.user, case_pk=case.pk, reason=post["reason"]),
-         success)
+         success, case=case)
     return redirect("portal:case", case.pk)
 
 

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A diagram failure no view caught: a Chinese page, never a 500 (portal/middleware.py).
+    "portal.middleware.EngineFailureMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -208,14 +208,15 @@ def dry_run_view(request, key):
     """Run the editor's content on a sample case, in memory: the path and who receives
     each task."""
     county = county_supervised_or_403(request.user)
-    selectors.procedure_or_404(key)
+    procedure = selectors.procedure_or_404(key)
     form, _ = DryRunForm.from_body(request.body, villages=selectors.county_villages(county))
     if not form.is_valid():
         return _form_error(form)
     data = form.cleaned_data
     result = dry_run(bpmn_xml=data["bpmn_xml"], dmn_xmls=data["dmn_xmls"], data=data["data"],
                      village=data["village"], decisions=data["decisions"],
-                     library=resolve(data["bpmn_xml"], county=county, exclude_key=key))
+                     library=resolve(data["bpmn_xml"], county=county, exclude_key=key),
+                     form_lookup=procedure.task_form_class)
     return JsonResponse({
         "finished": result.finished, "stopped_at": result.stopped_at,
         "stop_reason": result.stop_reason,

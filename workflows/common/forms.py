@@ -41,9 +41,21 @@ class GenericDecisionForm(TaskForm):
                               max_length=1000)
 
 
+class GenericConfirmForm(TaskForm):
+    """Generic confirmation (确认办理) for a plain or manual task of a diagram
+    (``generic:confirm``, the default of ``bpmn:task`` and ``bpmn:manualTask``): the handler
+    confirms the step is done, with an optional note."""
+
+    confirmed = forms.BooleanField(label="已办理完毕", required=True,
+                                   error_messages={"required": "请确认已办理完毕"})
+    opinion = forms.CharField(label="备注", required=False, max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
 GENERIC_FORMS = {
     "generic:opinion": OpinionForm,
     "generic:decision": GenericDecisionForm,
+    "generic:confirm": GenericConfirmForm,
 }
 
 

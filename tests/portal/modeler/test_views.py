@@ -403,3 +403,28 @@ def _county_current(key):
     from engine.models import Unit
 
     return definition_current(key, Unit.objects.get(level="county", name="婺城区"))
+
+
+@pytest.mark.django_db
+def test_dry_run_stops_where_the_procedure_has_no_form_for_a_step(client_for, supervisor,
+                                                                  village):
+    """The dry run asks the procedure's form lookup, like the task page: a user task added
+    without a form stops it there, in Chinese (validation refuses the same draft)."""
+    bpmn = _bpmn().replace(
+        '<bpmn:userTask id="accept"',
+        '<bpmn:userTask id="extra_check" name="加签审核"/>'
+        '<bpmn:userTask id="accept"', 1)
+    bpmn = bpmn.replace('sourceRef="start" targetRef="gw_urgent"',
+                        'sourceRef="start" targetRef="extra_check"', 1)
+    bpmn = bpmn.replace("<bpmn:flowNodeRef>accept</bpmn:flowNodeRef>",
+                        "<bpmn:flowNodeRef>accept</bpmn:flowNodeRef>"
+                        "<bpmn:flowNodeRef>extra_check</bpmn:flowNodeRef>", 1)
+    bpmn = bpmn.replace("</bpmn:process>", '<bpmn:sequenceFlow id="flow_extra" '
+                        'sourceRef="extra_check" targetRef="gw_urgent"/></bpmn:process>', 1)
+    response = _post_json(client_for(supervisor), _url("dry_run", KEY), {
+        "bpmn_xml": bpmn, "dmn_xmls": [_dmn_1000()], "village": village.pk,
+        "data": "urgent = false", "decisions": ""})
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["stopped_at"] == "extra_check", body
+    assert "“加签审核”（extra_check）没有可填写的表单" in body["stop_reason"]

@@ -260,7 +260,8 @@
     ["due_working_days", "办理时限（工作日）", "text"],
   ];
   var FORMS = [["", "专用表单（由开发人员提供）"], ["generic:decision", "通用审批表单（同意/不同意 + 意见）"],
-               ["generic:opinion", "通用意见表单（意见）"]];
+               ["generic:opinion", "通用意见表单（意见）"],
+               ["generic:confirm", "通用确认表单（确认已办理 + 备注）"]];
 
   function spiffHolder(bo) {
     var values = bo.extensionElements ? (bo.extensionElements.values || []) : [];
@@ -371,7 +372,7 @@
     var called = null;
     if (bo.$type === "bpmn:CallActivity") called = calledElementInput(box, bo);
     var taskInputs = {};
-    if (bo.$type === "bpmn:UserTask" || bo.$type === "bpmn:ManualTask") {
+    if (bo.$type === "bpmn:UserTask" || bo.$type === "bpmn:ManualTask" || bo.$type === "bpmn:Task") {
       var current = spiffProperties(bo);
       TASK_PROPERTIES.forEach(function (spec) {
         var id = "prop-" + spec[0];
