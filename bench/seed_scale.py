@@ -193,7 +193,7 @@ def bulk_insert(*, cases: int, open_tasks: int, completed_per_case: int) -> None
         cursor.execute("SELECT count(*) FROM seed_village")
         villages = cursor.fetchone()[0]
         # Cases: g = 1 is the newest; ten years, a little denser towards now.
-        step("cases", f"""
+        step("cases", """
             INSERT INTO engine_case (definition_id, procedure, title, applicant_id,
                 applicant_name, applicant_id_number, village_id, village_path, status, data,
                 state, serializer_version, next_timer_at, created_by_id, created_at,

@@ -33,6 +33,7 @@ from engine.services import (
     task_release,
     unit_settings_update,
 )
+from engine.notifications import configuration_error_report
 from engine.visibility import case_viewer
 from workflows.registry import procedure_list
 from workflows.services import application_form_uploads, application_submit, task_submit
