@@ -18,6 +18,7 @@ resolved against the village), and the form the task page would show (``form_loo
 procedure's). A step nobody would be offered, or one without a form, stops the run there
 with the reason, as it would stop a real case.
 """
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -61,7 +62,8 @@ class DryRun:
     steps: list[Step] = field(default_factory=list)
     finished: bool = False
     stopped_at: str = ""  # element id where the run stopped
-    stop_reason: str = ""
+    stop_reason: str = ""  # Chinese
+    stop_detail: str = ""  # the library's own text, if any (for the developer)
     data: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -250,9 +252,10 @@ class _Runner:
         # What engine.services would offer (see ``_offer``).
         step.unit, step.users = self.offers.get(task_id, (None, []))
 
-    def _stop(self, element_id: str, reason: str) -> None:
+    def _stop(self, element_id: str, reason: str, detail: str = "") -> None:
         self.result.stopped_at = element_id
         self.result.stop_reason = reason
+        self.result.stop_detail = detail
 
     def _stop_on_failure(self, exc) -> None:
         cause = exc.__cause__
@@ -264,16 +267,23 @@ class _Runner:
         inner = getattr(cause, "exception", None) or getattr(cause, "error", None)
         missing = getattr(inner, "name", None) if isinstance(inner, NameError) else None
         text = str(exc)
+        if not missing:  # the sandbox's NameError, as SpiffWorkflow words it
+            found = re.search(r"name '(\w+)' is not defined", text)
+            missing = found.group(1) if found else None
+        where = f"“{name}”（{element_id}）" if element_id else "流程"
         if missing:
-            reason = f"“{name}”（{element_id}）缺少数据：{missing}"
+            reason = f"{where}缺少数据：{missing}"
         elif "No conditions satisfied" in text:
-            reason = (f"“{name}”（{element_id}）的出线条件都不满足，又没有默认路径，案件会在这里"
-                      f"出错停止（{text}）")
-        elif element_id:
-            reason = f"“{name}”（{element_id}）运行出错：{text}"
+            reason = f"{where}的出线条件都不满足，又没有默认路径，案件会在这里出错停止"
+        elif re.search(r"[\u4e00-\u9fff]", text):
+            reason, text = f"{where}运行出错：{text}", ""  # the engine's own (Chinese) words
+        elif "Error evaluating expression" in text:
+            found = re.search(r"Error evaluating expression '(.*?)'", text, re.S)
+            expression = f"“{found.group(1)}”" if found else ""
+            reason = f"{where}的表达式{expression}求值出错（原因见技术细节）"
         else:
-            reason = f"流程运行出错：{text}"
-        self._stop(element_id or "", reason)
+            reason = f"{where}运行出错（原因见技术细节）"
+        self._stop(element_id or "", reason, detail=text)
 
     def _fire_waiting(self) -> bool:
         """Fire what the run may fire now; False (with a reason) when nothing can move."""

@@ -219,7 +219,7 @@ def dry_run_view(request, key):
                      form_lookup=procedure.task_form_class)
     return JsonResponse({
         "finished": result.finished, "stopped_at": result.stopped_at,
-        "stop_reason": result.stop_reason,
+        "stop_reason": result.stop_reason, "stop_detail": result.stop_detail,
         "problems": [_problem_json(p) for p in result.problems],
         "steps": [{"element_id": s.element_id, "name": s.name, "type_name": s.type_name,
                    "role": s.role, "receiver": s.receiver, "users": s.users,

@@ -100,3 +100,23 @@ def test_broken_feel_is_reported_not_run(demo, village):
     result = dry_run(bpmn_xml=_relief_bpmn(), dmn_xmls=[broken], data={}, village=village)
     assert result.steps == []
     assert result.problems and "规则2" in result.problems[0].message
+
+
+@pytest.mark.django_db
+def test_a_condition_failing_at_run_time_stops_with_chinese_and_the_library_text_apart(
+        demo, village):
+    """The stop reason is Chinese; SpiffWorkflow's own words go to stop_detail (shown
+    folded in the modeler)."""
+    from tests.engine.test_foreign_corpus import library_english
+    from tests.engine.test_validation import diagram, flow
+
+    bpmn = diagram(
+        '<bpmn:exclusiveGateway id="gw" name="金额判断" default="f_gw_end"/>'
+        + flow("start", "gw")
+        + flow("gw", "end", condition="amount.upper() > 1", flow_id="f_gw_big")
+        + flow("gw", "end", flow_id="f_gw_end"))
+    result = dry_run(bpmn_xml=bpmn, dmn_xmls=[], data={"amount": 5}, village=village)
+    assert not result.finished and result.stopped_at == "gw"
+    assert result.stop_reason.startswith("“金额判断”（gw）"), result.stop_reason
+    assert not library_english(result.stop_reason), result.stop_reason
+    assert result.stop_detail and library_english(result.stop_detail), result.stop_detail

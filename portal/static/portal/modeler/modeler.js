@@ -484,7 +484,14 @@
     if (result.finished) {
       box.appendChild(el("p", { "class": "dryrun-end" }, "流程已结束。"));
     } else if (result.stop_reason) {
-      box.appendChild(el("p", { "class": "dryrun-stop" }, "停止：" + result.stop_reason));
+      var stop = el("p", { "class": "dryrun-stop" }, "停止：" + result.stop_reason);
+      if (result.stop_detail) {  // the library's own text, folded away for the developer
+        var stopDetail = el("details", { "class": "problem-detail small muted" });
+        stopDetail.appendChild(el("summary", {}, "技术细节（供开发人员）"));
+        stopDetail.appendChild(el("code", {}, result.stop_detail));
+        stop.appendChild(stopDetail);
+      }
+      box.appendChild(stop);
     }
     if (result.problems.length) showProblems(result.problems, "");
     status(result.finished ? "试运行完成" : "试运行停止");
