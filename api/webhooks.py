@@ -161,7 +161,13 @@ def task_offered_record(task) -> list[WebhookDelivery]:
 
     from .selectors import task_summary
 
-    hooks = list(_live_hooks())
+    # Read once per case object: the engine opens all of a step's tasks on the case it has
+    # just locked (the cemetery's opinion round opens six), and loads the case afresh for
+    # each step, so this lasts one transaction.
+    hooks = getattr(task.case, "_live_webhooks", None)
+    if hooks is None:
+        hooks = list(_live_hooks())
+        task.case._live_webhooks = hooks
     if not hooks:
         return []
     created = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import AuditAction, AuditEntry, Case, CaseClock, CaseStatus
@@ -136,10 +137,12 @@ def clock_status(clock: CaseClock, now, *, case_running: bool = True) -> ClockSt
 def clock_statuses_by_case(case_ids, now) -> dict[int, list[ClockStatus]]:
     """{case id: [status of each clock]} for a page of inbox rows: one query."""
     result: dict[int, list[ClockStatus]] = {}
+    # The case's status only, not the case row (its workflow state and data are the
+    # heaviest columns of the database).
     for clock in (CaseClock.objects.filter(case_id__in=set(case_ids))
-                  .select_related("case").order_by("started_at", "pk")):
+                  .annotate(case_status=F("case__status")).order_by("started_at", "pk")):
         result.setdefault(clock.case_id, []).append(
-            clock_status(clock, now, case_running=clock.case.status == CaseStatus.RUNNING))
+            clock_status(clock, now, case_running=clock.case_status == CaseStatus.RUNNING))
     return result
 
 

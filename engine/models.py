@@ -299,6 +299,12 @@ class HumanTask(models.Model):
                          condition=models.Q(status="open")),
             models.Index(fields=["assignee"], name="open_task_assignee",
                          condition=models.Q(status="open")),
+            # All rows: the visibility rule's "offered to a role of the reader" EXISTS, asked
+            # only for the procedures some version of which does not name the role
+            # (engine.selectors._task_reach_q) — an empty range of this index, usually.
+            models.Index(fields=["lane", "procedure", "village_path"],
+                         name="task_lane_procedure_path",
+                         opclasses=["varchar_pattern_ops"] * 3),
         ]
 
     def __str__(self):

@@ -174,17 +174,8 @@ def notify(*, users: Iterable, kind: str, title: str, body: str = "", case: Case
     from .tasks import notification_deliver_task
 
     channels = notification_channels() if channels is None else channels
-    seen = set()
-    created = []
-    for user in users:
-        if user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        notification = Notification(user=user, case=case, kind=kind, title=title[:200],
-                                    body=body, url=url[:300])
-        # The user and the case are saved instances: no query per row to check they exist.
-        notification.full_clean(exclude=["user", "case"])
-        created.append(notification)
+    created = _notifications_build(users=users, kind=kind, title=title, body=body, case=case,
+                                   url=url)
     Notification.objects.bulk_create(created)  # one INSERT for all of them
     for notification in created:
         for channel in channels:
@@ -193,6 +184,23 @@ def notify(*, users: Iterable, kind: str, title: str, body: str = "", case: Case
             # The pending row is the outbox; one channel failing to enqueue stops nothing.
             enqueue_on_commit(notification_deliver_task, delivery.pk)
     return created
+
+
+def _notifications_build(*, users: Iterable, kind: str, title: str, body: str = "",
+                         case: Case | None = None, url: str = "") -> list[Notification]:
+    """The unsaved notifications of ``notify``: one per active, distinct user."""
+    seen = set()
+    built = []
+    for user in users:
+        if user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        notification = Notification(user=user, case=case, kind=kind, title=title[:200],
+                                    body=body, url=url[:300])
+        # The user and the case are saved instances: no query per row to check they exist.
+        notification.full_clean(exclude=["user", "case"])
+        built.append(notification)
+    return built
 
 
 def notification_delivery_send(*, delivery_pk: int, final: bool) -> str:
@@ -648,10 +656,15 @@ def deadline_sweep(*, now=None) -> dict[str, int]:
 def tasks_opened_notify(*, tasks: list[HumanTask]) -> None:
     """Tell whoever may act on newly opened tasks, in the notification centre only (email and
     SMS are kept for urges, reminders and escalations)."""
+    # As ``notify`` with no channel, but one INSERT for every task a step opened (the
+    # cemetery's opinion round opens six).
+    built = []
     for task in tasks:
-        notify(users=task_handlers(task), kind=NotificationKind.TASK,
-               title=f"新待办：{task.title}（{task.case.applicant_name}）", case=task.case,
-               url=_url("portal:task", task.pk), channels=[])
+        built += _notifications_build(
+            users=task_handlers(task), kind=NotificationKind.TASK,
+            title=f"新待办：{task.title}（{task.case.applicant_name}）", case=task.case,
+            url=_url("portal:task", task.pk))
+    Notification.objects.bulk_create(built)
 
 
 # ---------------------------------------------------------------------------------------------

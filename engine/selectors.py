@@ -65,11 +65,19 @@ def _definitions_naming_roles() -> dict[str, set[int]]:
     """Role code → ids of the definition versions whose diagram names it. Computed in Python
     (a JSON "contains" is not portable to SQLite): one small query each time the rule is
     built, never cached, so a version deployed meanwhile counts at once."""
+    return _definition_index()[0]
+
+
+def _definition_index() -> tuple[dict[str, set[int]], dict[int, str]]:
+    """``_definitions_naming_roles`` and each definition version's procedure key, from one
+    query."""
     by_role: dict[str, set[int]] = {}
-    for pk, roles in ProcessDefinition.objects.values_list("pk", "roles"):
+    keys: dict[int, str] = {}
+    for pk, key, roles in ProcessDefinition.objects.values_list("pk", "key", "roles"):
+        keys[pk] = key
         for role in roles or ():
             by_role.setdefault(role, set()).add(pk)
-    return by_role
+    return by_role, keys
 
 
 def _proxies_for_applicant(assignment: RoleAssignment) -> bool:
@@ -101,10 +109,38 @@ def _procedure_role_q(person, by_role: dict[str, set[int]]) -> Q:
     return q
 
 
-def _staff_reach_q(person, by_role: dict[str, set[int]]) -> Q:
-    """Cases ``person`` sees as staff: through a bureau role or through a task."""
-    tasks = HumanTask.objects.filter(case=OuterRef("pk")).filter(_task_stake_q(person))
-    return _procedure_role_q(person, by_role) | Q(Exists(tasks))
+def _task_reach_q(person, by_role: dict[str, set[int]], keys: dict[int, str]) -> Q:
+    """Cases ``person`` sees through a task (``_task_stake_q``), as a ``Case`` filter shaped
+    so that PostgreSQL tests few rows (bench/README.md, third pass):
+
+    * tasks they hold or held (assigned, completed, delegated): the case ids of those tasks,
+      one uncorrelated subquery (a hashed set read once per query, not a probe per case);
+    * tasks offered to a role they hold at a unit: only for cases within that unit (a task's
+      ``village_path`` is its case's, copied when the task is opened and never changed).
+      For a bureau role (reach ``PROCEDURE``) only the cases of definition versions *not*
+      naming the role need the tasks looked at — the procedure-role branch admits the others
+      whole, the split the dashboard makes (``reports._within``) — and only tasks of the
+      procedures having such a version can be theirs (``HumanTask.procedure`` is its case's
+      key): usually none, so the EXISTS is dropped or probes an empty set instead of
+      hashing every task of the role in the unit (90 ms for a township's case list).
+    """
+    held = HumanTask.objects.filter(Q(assignee=person) | Q(completed_by=person)
+                                    | Q(delegated_by=person)).order_by().values("case_id")
+    q = Q(pk__in=held)
+    for assignment in role_assignments(person):
+        path, lane = assignment.unit.path, assignment.role_id
+        offered = HumanTask.objects.filter(case=OuterRef("pk"), lane=lane,
+                                           village_path__startswith=path)
+        if assignment.role.reach == RoleReach.PROCEDURE:
+            covered = by_role.get(lane, set())
+            others = sorted({key for pk, key in keys.items() if pk not in covered})
+            if not others:
+                continue  # every version names the role: the role branch admits them all
+            q |= (Q(village_path__startswith=path) & ~Q(definition_id__in=sorted(covered))
+                  & Q(Exists(offered.filter(procedure__in=others))))
+        else:
+            q |= Q(village_path__startswith=path) & Q(Exists(offered))
+    return q
 
 
 def _people(user) -> list:
@@ -114,8 +150,10 @@ def _people(user) -> list:
 
 def _own_read_q(user) -> Q:
     """Cases the user reads as their own: filed by or for them, or copied to them (抄送)."""
-    copies = CaseCopy.objects.filter(case=OuterRef("pk"), user=user)
-    return Q(applicant=user) | Q(created_by=user) | Q(Exists(copies))
+    # The copied case ids as one uncorrelated subquery (a user has few copies), not an
+    # EXISTS probed for every case the other branches do not admit.
+    copies = CaseCopy.objects.filter(user=user).order_by().values("case_id")
+    return Q(applicant=user) | Q(created_by=user) | Q(pk__in=copies)
 
 
 def case_visible_q(user) -> Q:
@@ -172,10 +210,16 @@ def case_staff_q(user) -> Q:
     if not user.is_authenticated:
         return Q(pk__in=[])
     # Not cached on the user: a deploy during a long-lived process adds definitions.
-    by_role = _definitions_naming_roles()
+    by_role, keys = _definition_index()
+    people = _people(user)
+    # Every bureau-role branch (cheap tests on the case row) before any task branch: for the
+    # cases of a definition whose every case in the unit the reader sees through a role held
+    # there (``procedure_definitions_over``), OR stops before the tasks are looked at.
     q = Q(pk__in=[])
-    for person in _people(user):
-        q |= _staff_reach_q(person, by_role)
+    for person in people:
+        q |= _procedure_role_q(person, by_role)
+    for person in people:
+        q |= _task_reach_q(person, by_role, keys)
     return q
 
 
@@ -321,12 +365,42 @@ def task_list_for_user(*, user) -> QuerySet[HumanTask]:
             .select_related("case", "village", "township", "candidate_unit", "assignee"))
 
 
+def _offered_to(person, task: HumanTask) -> bool:
+    """``_own_offered_q(person, one_task=True)`` evaluated on a loaded task whose case is
+    loaded too (the task page's, or the row the engine just locked): no query but the
+    person's cached role assignments."""
+    applicant_id = task.case.applicant_id
+    if task.lane == APPLICANT_ROLE and applicant_id is not None and applicant_id == person.pk:
+        return True
+    for assignment in role_assignments(person):
+        inside = task.village_path.startswith(assignment.unit.path)
+        if inside and task.lane == assignment.role_id:
+            return True
+        if inside and task.lane == APPLICANT_ROLE and applicant_id is None and \
+                (assignment.unit.level == UnitLevel.VILLAGE
+                 or assignment.role_id == "village_staff"):
+            return True  # 村委会代办
+    return False
+
+
+def _offered_to_db(person, task: HumanTask) -> bool:
+    if HumanTask.case.is_cached(task):
+        return _offered_to(person, task)
+    return HumanTask.objects.filter(pk=task.pk).filter(
+        _own_offered_q(person, one_task=True)).exists()
+
+
 def user_can_act_on_task(user, task: HumanTask) -> bool:
-    """May ``user`` claim or complete ``task``? Checked again inside the case lock."""
+    """May ``user`` claim or complete ``task``? Checked again inside the case lock (on the
+    locked rows). Tested on the loaded task and case when they are (no query): the same
+    test as ``_offered_q`` on that row."""
     if not user.is_authenticated:
         return False
-    if task.assignee_id == user.pk or task.assignee_id in {p.pk for p in principals_of(user)}:
+    principals = principals_of(user)
+    if task.assignee_id == user.pk or task.assignee_id in {p.pk for p in principals}:
         return True
+    if HumanTask.case.is_cached(task):
+        return any(_offered_to(person, task) for person in (user, *principals))
     return HumanTask.objects.filter(pk=task.pk).filter(_offered_q(user, one_task=True)).exists()
 
 
@@ -341,13 +415,10 @@ def acting_principal(user, task: HumanTask):
     for principal in principals:
         if task.assignee_id == principal.pk:
             return principal
-    if task.assignee_id is None and \
-            HumanTask.objects.filter(pk=task.pk).filter(
-                _own_offered_q(user, one_task=True)).exists():
+    if task.assignee_id is None and _offered_to_db(user, task):
         return None
     for principal in principals:
-        if HumanTask.objects.filter(pk=task.pk).filter(
-                _own_offered_q(principal, one_task=True)).exists():
+        if _offered_to_db(principal, task):
             return principal
     return None
 
@@ -357,9 +428,16 @@ def task_get_for_user(user, pk) -> HumanTask:
     ``user_can_act_on_task`` too."""
     try:
         task = HumanTask.objects.select_related("case", "village", "assignee").get(pk=pk)
-    except (HumanTask.DoesNotExist, ValueError):
+    except (HumanTask.DoesNotExist, ValueError, TypeError):
         raise Http404("任务不存在") from None
-    case_get_for_user(user, task.case_id)
+    # Whoever may act on the task sees its case by the rule itself (it is assigned to them
+    # or whom they substitute for, offered to their role within its jurisdiction, their own
+    # step, or a step they answer for a case filed on behalf): tested on the loaded rows,
+    # without building and running the rule's query (bench/README.md, third pass). Anyone
+    # else: the rule on that case, in the database.
+    if not user_can_act_on_task(user, task) and \
+            not Case.objects.filter(case_visible_q(user), pk=task.case_id).exists():
+        raise Http404("任务不存在")
     return task
 
 

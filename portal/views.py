@@ -41,7 +41,7 @@ from workflows.services import application_form_uploads, application_submit, tas
 from .errors import engine_failure
 from .filters import TaskFilter
 from .forms import CountySettingsForm, QuotaForm, RegistrationForm
-from .paging import page_of
+from .paging import page_of, page_rows
 from .selectors import (
     applicant_tasks,
     application_initial,
@@ -154,7 +154,7 @@ def inbox(request):
     page = page_of(task_filter.qs, request)
     now = timezone.now()
     # Case clocks (one query) and the departments' names (one query).
-    page.object_list = tasks_attach_departments(tasks_attach_clocks(page.object_list, now))
+    page.object_list = tasks_attach_departments(tasks_attach_clocks(page_rows(page), now))
     tab = "overdue" if request.GET.get("overdue") == "yes" else \
         {"mine": "mine", "free": "free"}.get(request.GET.get("claimed"), "all")
     return render(request, "portal/inbox.html", {

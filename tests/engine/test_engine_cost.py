@@ -23,13 +23,14 @@ from workflows.services import task_submit
 pytestmark = pytest.mark.django_db
 
 # One completion that opens the next step (accept → investigate): the case lock, the task,
-# the permission check (substitutes, roles, the task row), the co-sign check, the task, the
-# step summary, the audit entry (chain head and row), the open rows, the next step's role,
-# its row, whom to tell and the notification, the case's notices, the case, and the test
-# transaction's two savepoints: 22 when written (39 before the engine's queries were cut;
-# the first completion of a step in a township also inserts its StepStat row, +4), and the
-# API's look for live webhooks of the new row's holders (api.webhooks, +1).
-ONE_COMPLETION_QUERIES = 23
+# the permission check (substitutes, roles; the task row is tested in Python since the
+# third pass), the co-sign check, the task, the step summary, the audit entry (chain head
+# and row), the open rows, the next step's role, its row, the live webhooks (api, since the
+# webhooks were merged: 23 then), whom to tell and the notification, the case's notices, the
+# case, and the test transaction's two savepoints and their releases: 22 (39 before the
+# engine's queries were cut; the first completion of a step in a township also inserts its
+# StepStat row, +4).
+ONE_COMPLETION_QUERIES = 22
 
 
 def _submit(case, user, spec_name, **data):
@@ -106,3 +107,26 @@ def test_a_workflow_from_the_cached_spec_matches_one_from_json(applicant, villag
     plain, _ = runtime.load(case.definition.spec_json, case.state)
     assert runtime.dump(cached) == runtime.dump(plain) == case.state
     assert [t.spec_name for t in runtime.ready_user_tasks(cached)] == ["investigate"]
+
+
+def test_a_step_opening_six_tasks_notifies_in_one_insert(village, village_staff,
+                                                         township_staff, township_leader):
+    """The cemetery's township decision opens one opinion task per department (six): their
+    holders are told with one INSERT, and the live webhooks are read once, not per task."""
+    from tests.workflows.cemetery import helpers as cemetery
+
+    case = cemetery.file_application(user=village_staff, data=cemetery.public_data(village),
+                                     files=cemetery.public_files(), on_behalf=True)
+    cemetery.complete(case, township_staff, "township_review",
+                      township_review_result="forward", township_review_opinion="材料齐全")
+    task = cemetery.open_task(case, "township_decide")
+    form = cemetery.task_form(case, "township_decide",
+                              {"township_decision": "agree", "township_opinion": "同意"})
+    assert form.is_valid(), form.errors
+    user = get_user_model().objects.get(pk=township_leader.pk)
+    with CaptureQueriesContext(connection) as queries:
+        task_submit(task=task, form=form, user=user)
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert len(cemetery.open_tasks(case, "department_opinion")) == 6
+    assert len([s for s in sqls if s.startswith('INSERT INTO "engine_notification"')]) == 1
+    assert len([s for s in sqls if 'FROM "api_webhook"' in s]) == 1

@@ -155,3 +155,20 @@ def test_inbox_shows_time_left(client, township_staff, applicant, village, clock
     assert "剩余" in client.get(reverse("portal:inbox")).content.decode()
     clock.shift(timedelta(days=10))
     assert "超期" in client.get(reverse("portal:inbox")).content.decode()
+
+
+def test_a_later_page_shows_the_next_rows_in_order(client_for, township_staff, applicant,
+                                                   village):
+    """Pages past the first are read in two steps (their ids, then the rows,
+    ``portal.paging.page_rows``): together the pages list every task once, in order."""
+    cases = [file_application(user=applicant, village=village, applicant_name=f"申请人{i}")
+             for i in range(27)]
+    tasks = {open_task(case).pk for case in cases}
+    client = client_for(township_staff)
+    first = _tasks(client.get(reverse("portal:inbox")))
+    second = _tasks(client.get(reverse("portal:inbox") + "?page=2"))
+    assert len(first) == 25 and len(second) == 2
+    assert set(first + second) == tasks
+    ordered = list(HumanTask.objects.filter(pk__in=tasks)
+                   .order_by("due_at", "created_at", "pk").values_list("pk", flat=True))
+    assert first + second == ordered
