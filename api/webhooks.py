@@ -93,7 +93,41 @@ def _clean_url(url: str) -> str:
         raise ActionRefused("请填写以 http:// 或 https:// 开头的完整网址") from None
     if len(url) > 500:
         raise ActionRefused("网址过长（最多 500 个字符）")
+    refused = address_refused(url)
+    if refused:
+        raise ActionRefused(refused)
     return url
+
+
+def address_refused(url: str) -> str:
+    """Why a hook may not be sent to ``url`` (Chinese), or "". The worker would otherwise
+    POST wherever a supervisor points it: to itself (loopback), to the cloud's metadata
+    service (link-local) or nowhere at all. Department systems live on the government
+    network (private addresses are allowed); ``settings.WEBHOOK_ALLOWED_NETWORKS`` (CIDRs)
+    lets a county allow what is refused by default. Checked on save and before every POST,
+    since a name may resolve elsewhere later."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return f"无法解析网址中的主机名“{parts.hostname}”，请检查网址"
+    allowed = [ipaddress.ip_network(n, strict=False)
+               for n in getattr(settings, "WEBHOOK_ALLOWED_NETWORKS", [])]
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if any(address in network for network in allowed):
+            continue
+        if (address.is_loopback or address.is_link_local or address.is_unspecified
+                or address.is_multicast or address.is_reserved):
+            return (f"不能把 Webhook 发往本机或保留地址（{address}）；如确需如此，请系统管理员在"
+                    f" WEBHOOK_ALLOWED_NETWORKS 中放行")
+    return ""
 
 
 def _token_of_county(token_pk: int, county) -> ApiToken:
@@ -235,6 +269,9 @@ def webhook_delivery_send(*, delivery_pk: int, final: bool) -> str:
             delivery.last_error = "Webhook 已停用或令牌已撤销，未发送"
         else:
             try:
+                refused = address_refused(hook.url)
+                if refused:
+                    raise WebhookFailed(refused)
                 response = _post(hook, delivery)
                 delivery.last_status_code = response.status_code
                 if not 200 <= response.status_code < 300:

@@ -241,6 +241,10 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # Webhooks (api.webhooks): the first retry's delay, doubled at each further retry.
 WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "60"))
+# Networks (CIDRs, comma-separated) webhooks may reach although they are loopback, link-local
+# or reserved addresses (refused by default: api.webhooks.address_refused).
+WEBHOOK_ALLOWED_NETWORKS = [n.strip() for n in
+                            os.environ.get("WEBHOOK_ALLOWED_NETWORKS", "").split(",") if n.strip()]
 
 # Notifications (engine.notifications): each channel is delivered by its own Celery task.
 NOTIFICATION_CHANNELS = [c for c in os.environ.get("NOTIFICATION_CHANNELS", "email,sms")

@@ -242,6 +242,7 @@ def test_a_real_worker_retries_after_the_receiver_fails_once(applicant, village,
     from tests.processes import RedisServer, Worker
 
     monkeypatch.setenv("WEBHOOK_RETRY_BASE_SECONDS", "1")
+    monkeypatch.setenv("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")  # the receiver's address
     redis_server = RedisServer(tmp_path)
     redis_server.start()
     worker = Worker(redis_server.url)
@@ -285,3 +286,31 @@ def test_another_countys_supervisor_cannot_touch_the_hook(demo):
             call()
     hook.refresh_from_db()
     assert (hook.url, hook.secret) == ("http://127.0.0.1:9/hook", secret)
+
+
+def test_a_hook_cannot_point_at_this_server_or_a_metadata_service(
+        demo, applicant, village, settings, django_capture_on_commit_callbacks):
+    """Loopback, link-local (the cloud's metadata service) and unresolvable hosts are refused
+    on save, in Chinese; a hook whose address became one of them is not POSTed to. Private
+    intranet addresses stay allowed (department systems live there)."""
+    from engine.errors import ActionRefused
+
+    token, _ = api_token_create(user=department_user("公安"), label="公安系统")
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    for url, words in [("http://127.0.0.1:8000/admin/", "本机或保留地址"),
+                       ("http://169.254.169.254/latest/meta-data/", "本机或保留地址"),
+                       ("http://[::1]/hook", "本机或保留地址"),
+                       ("http://no-such-host.invalid/hook", "无法解析")]:
+        with pytest.raises(ActionRefused, match=words):
+            webhook_set(token_pk=token.pk, url=url)
+    hook, _ = webhook_set(token_pk=token.pk, url="http://10.20.30.40/hook")  # intranet
+    # Allowed when saved (here: loopback allowed then), refused when it is sent.
+    with Receiver() as rx:
+        settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+        hook, _ = webhook_set(token_pk=token.pk, url=rx.url)
+        settings.WEBHOOK_ALLOWED_NETWORKS = []
+        with django_capture_on_commit_callbacks(execute=True):
+            _file(village, applicant)
+        assert rx.requests == []
+        delivery = hook.deliveries.get()
+        assert "本机或保留地址" in delivery.last_error
