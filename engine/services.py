@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from . import notices, runtime
 from .calendar import task_due_fields
-from .errors import ActionRefused
+from .errors import ActionRefused, SetupIncomplete
 from .identity import mask_id_number
 from .models import (
     APPLICANT_ROLE,
@@ -867,9 +867,8 @@ def _document_issue(*, case: Case, doc_type_code: str, data: dict, actor,
     try:
         signing_check(chosen.unit)
     except SigningNotConfigured as exc:
-        refusal = ActionRefused(str(exc))
-        refusal.notify_supervisors = True  # the page tells the county's supervisors too
-        raise refusal from exc
+        raise SetupIncomplete(str(exc), county=case.village.county,
+                              where=f"{case.title}·出具{doc_type.title}") from exc
     level = chosen.handling_unit.level if chosen.handling_unit else chosen.unit.level
     if doc_type.decided_by and level not in doc_type.decided_by:
         allowed = "、".join(UnitLevel(code).label for code in doc_type.decided_by)

@@ -33,7 +33,6 @@ from engine.services import (
     task_release,
     unit_settings_update,
 )
-from engine.notifications import configuration_error_report
 from engine.visibility import case_viewer
 from workflows.registry import procedure_list
 from workflows.services import application_form_uploads, application_submit, task_submit
@@ -198,10 +197,6 @@ def task_detail(request, pk):
             except ActionRefused as exc:
                 # Nothing was saved; the filled form comes back with the reason.
                 form.add_error(None, str(exc))
-                if getattr(exc, "notify_supervisors", False):  # e.g. no signing key
-                    configuration_error_report(county=case.village.county,
-                                               where=f"{case.title}·{task.title}",
-                                               error=str(exc))
             except RuntimeFailure as exc:
                 form.add_error(None, engine_failure(
                     user=request.user, county=case.village.county,

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.db import transaction
 
 from engine import services as engine_services
+from engine.errors import SetupIncomplete
 from engine.models import Case, HumanTask, ProcessDefinition, Unit
+from engine.notifications import configuration_error_report
 
 from .common.fields import cleaned_to_json, split_uploads
 from .registry import Procedure, procedure_list
@@ -55,10 +57,20 @@ def application_form_uploads(form) -> dict:
     return split_uploads(form)[1]
 
 
-@transaction.atomic
 def task_submit(*, task: HumanTask, form, user) -> HumanTask:
     """Complete ``task`` with a valid form of the procedure; its uploads become the case's
-    attachments in the same transaction."""
+    attachments in the same transaction. A refusal for incomplete setup (e.g. the issuing
+    unit has no signing key) is also reported to the county's supervisors, after the
+    rollback, whichever page or API call submitted it."""
+    try:
+        return _task_submit(task=task, form=form, user=user)
+    except SetupIncomplete as exc:
+        configuration_error_report(county=exc.county, where=exc.where, error=str(exc))
+        raise
+
+
+@transaction.atomic
+def _task_submit(*, task: HumanTask, form, user) -> HumanTask:
     task = engine_services.task_complete(user=user, task_pk=task.pk,
                                          form_data=form.workflow_data())
     engine_services.attachments_add(case=task.case, task=task, uploads=form.uploads(),

@@ -128,3 +128,23 @@ def test_a_decision_without_a_signing_key_is_refused_on_the_page(
     assert leader_task.status == "open"
     note = Notification.objects.get(user=supervisor, title__contains="流程运行异常")
     assert "电子签章证书尚未配置" in note.body
+
+
+def test_the_same_refusal_through_the_api_tells_the_supervisor_too(
+        client_for, leader_task, township_leader, supervisor, tmp_path):
+    """The report lives in the completion service, not in a view: the API path (and any
+    other caller of task_complete) refuses the same way and the supervisor is told."""
+    from engine.models import Document, Notification
+
+    with override_settings(SIGNING_AUTO_CREATE=False, SIGNING_DIR=tmp_path):
+        response = client_for(township_leader).post(
+            f"/api/tasks/{leader_task.pk}/complete/",
+            {"decision": "approve", "approved_amount": "1000", "payment_method": "bank",
+             "decision_opinion": "同意"}, content_type="application/json")
+    assert response.status_code == 400, response.content.decode()
+    assert "电子签章证书尚未配置，文书不能出具" in response.json()["detail"]
+    assert not Document.objects.filter(case=leader_task.case).exists()
+    leader_task.refresh_from_db()
+    assert leader_task.status == "open"
+    note = Notification.objects.get(user=supervisor, title__contains="流程运行异常")
+    assert "电子签章证书尚未配置" in note.body
