@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .models import APPLICANT_ROLE, Role, Unit
-from .validation import TYPE_NAMES, Problem, lanes_as_role_codes
+from .validation import TYPE_NAMES, Problem, has_chinese, lanes_as_role_codes
 
 MAX_STEPS = 200  # a diagram looping back forever (e.g. 补正 → 受理 with the same data)
 _PAST = datetime(2000, 1, 1, tzinfo=UTC).isoformat()
@@ -275,7 +275,7 @@ class _Runner:
             reason = f"{where}缺少数据：{missing}"
         elif "No conditions satisfied" in text:
             reason = f"{where}的出线条件都不满足，又没有默认路径，案件会在这里出错停止"
-        elif re.search(r"[\u4e00-\u9fff]", text):
+        elif has_chinese(text):
             reason, text = f"{where}运行出错：{text}", ""  # the engine's own (Chinese) words
         elif "Error evaluating expression" in text:
             found = re.search(r"Error evaluating expression '(.*?)'", text, re.S)

@@ -213,7 +213,7 @@ _RESTRICTED_MESSAGES = [
 def _restricted_reasons(text: str) -> list[str]:
     reasons = []
     for part in text.split("；"):
-        if re.search(r"[\u4e00-\u9fff]", part):  # already Chinese (a limit of the sandbox)
+        if has_chinese(part):  # already Chinese (a limit of the sandbox)
             reasons.append(part)
             continue
         for pattern, chinese in _RESTRICTED_MESSAGES:
@@ -277,6 +277,11 @@ def _resource_bombs(tree) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers over the XML
+
+
+def has_chinese(text: str) -> bool:
+    """Whether a message is already in Chinese (the engine's own words, not a library's)."""
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
 
 
 def _local(element) -> str:
@@ -500,7 +505,7 @@ def _xml_where(exc) -> str:
     line = getattr(exc, "lineno", None) or getattr(exc, "position", (None,))[0]
     if line:
         return f"第 {line} 行有错误"
-    return str(exc) if re.search(r"[\u4e00-\u9fff]", str(exc)) else "无法读取"
+    return str(exc) if has_chinese(str(exc)) else "无法读取"
 
 
 def _schema_problems(root) -> list[Problem]:
@@ -521,9 +526,7 @@ def _schema_problems(root) -> list[Problem]:
 
 # Flow elements: two with one id would run as one (SpiffWorkflow keeps the last it reads).
 # Data items sharing an id are a schema slip SpiffWorkflow tolerates (``_schema_problems``).
-_FLOW_TAGS = {
-    "task", "userTask", "manualTask", "serviceTask", "scriptTask", "businessRuleTask",
-    "sendTask", "receiveTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
+_FLOW_TAGS = set(ACTIVITIES) | {
     "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
     "complexGateway", "startEvent", "endEvent", "intermediateCatchEvent",
     "intermediateThrowEvent", "boundaryEvent", "sequenceFlow", "process", "lane"}
@@ -531,15 +534,14 @@ _FLOW_TAGS = {
 
 def _duplicate_id_problems(root) -> list[Problem]:
     seen: dict[str, list] = {}
-    for element in root.iter(f"{{{BPMN_NS}}}*"):
-        tag = etree.QName(element).localname
-        if tag in _FLOW_TAGS and element.get("id"):
+    for element in _flow_elements(root):
+        if _local(element) in _FLOW_TAGS and element.get("id"):
             seen.setdefault(element.get("id"), []).append(element)
     problems = []
     for element_id, elements in seen.items():
         if len(elements) > 1:
-            names = "、".join(f"{TYPE_NAMES.get(etree.QName(e).localname, etree.QName(e).localname)}"
-                             f"“{e.get('name') or element_id}”" for e in elements)
+            names = "、".join(f"{TYPE_NAMES.get(_local(e), _local(e))}“{e.get('name') or element_id}”"
+                             for e in elements)
             problems.append(Problem(
                 "duplicate_id", element_id, elements[0].get("name") or "",
                 f"标识 {element_id} 被 {len(elements)} 个元素同时使用（{names}）：运行时只会保留其中"
